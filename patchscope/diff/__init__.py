@@ -1,0 +1,1 @@
+"""Diffs: parsing, diffstats, composition, dependencies and range-diff."""

@@ -1,0 +1,1 @@
+"""Sources, mail decoding, subject parsing, trailers and series assembly."""

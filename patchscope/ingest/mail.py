@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import codecs
+import hashlib
+import re
 from dataclasses import dataclass
+from datetime import UTC
+from email import message_from_bytes, policy
+from email.header import decode_header
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+from patchscope.errors import MailError
 
 
 @dataclass(frozen=True)
@@ -32,11 +42,176 @@ class Mail:
     origin: str  # where it was read: "path" or "path#index" for an mbox
 
 
+# The mbox "From_" line: "From <sender> <asctime date>", as lore, b4 and git format-patch
+# write it. Requiring the clock time keeps a stray unescaped "From " body line (mboxo) from
+# being taken for a separator.
+_FROM_LINE = re.compile(rb"From \S+ +.*\d\d:\d\d(:\d\d)?")
+_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+_MAIL_HEADERS = ("from", "subject", "date", "message-id", "to", "in-reply-to")
+_PATCH_TYPES = ("text/x-patch", "text/x-diff", "text/x-diff-patch")
+_DIFF_START = re.compile(r"^(diff --git |--- \S.*\n\+\+\+ |Index: )", re.MULTILINE)
+_MSGID = re.compile(r"<([^<>\s]+)>")
+
+
 def read_mbox(data: bytes, origin: str) -> list[Mail]:
     """Split an mbox/mboxrd file and decode every message, undoing the >From escaping."""
-    raise NotImplementedError
+    data = data.replace(b"\r\n", b"\n").lstrip(b"\n")
+    if not data.strip():
+        raise MailError(f"{origin} is empty")
+    if not _is_from_line(data.split(b"\n", 1)[0]):
+        return [parse_mail(data, origin)]
+    return [
+        parse_mail(_ESCAPED_FROM.sub(rb"\1", chunk), f"{origin}#{index}")
+        for index, chunk in enumerate(_split_mbox(data))
+    ]
+
+
+def _is_from_line(line: bytes) -> bool:
+    return _FROM_LINE.match(line) is not None
+
+
+def _split_mbox(data: bytes) -> list[bytes]:
+    """Messages of an mbox, without their From_ lines.
+
+    Split by hand: `mailbox.mbox` wants a file path, not bytes, and would split on any
+    line starting with "From "; here a separator must also follow a blank line (or open
+    the file) and look like a real From_ line.
+    """
+    chunks: list[list[bytes]] = []
+    previous_blank = True
+    for line in data.split(b"\n"):
+        if previous_blank and _is_from_line(line):
+            chunks.append([])
+        else:
+            chunks[-1].append(line)
+        previous_blank = not line.strip()
+    return [b"\n".join(lines) for lines in chunks]
 
 
 def parse_mail(raw: bytes, origin: str) -> Mail:
     """Decode one RFC 5322 message (a .patch/.eml file or one message of an mbox)."""
-    raise NotImplementedError
+    raw = raw.replace(b"\r\n", b"\n")
+    # compat32 rather than policy.default: it never raises on a malformed header, keeps
+    # header values as the raw strings we decode ourselves (RFC 2047 with charset
+    # fallback), and hands back payload bytes exactly as sent.
+    msg = message_from_bytes(raw.lstrip(b"\n"), policy=policy.compat32)
+    if not any(key.lower() in _MAIL_HEADERS for key in msg):
+        raise MailError(f"{origin}: not a mail (no mail headers)")
+    senders = _people(msg, "from")
+    return Mail(
+        message_id=_first_id(_header(msg, "message-id")) or _synthetic_id(raw),
+        in_reply_to=_first_id(_header(msg, "in-reply-to")),
+        references=tuple(_all_ids(_header(msg, "references"))),
+        sender=senders[0] if senders else Person("", ""),
+        subject=decode_words(_header(msg, "subject")),
+        date=_iso_date(_header(msg, "date")),
+        to=_people(msg, "to"),
+        cc=_people(msg, "cc"),
+        body=_body(msg),
+        origin=origin,
+    )
+
+
+def _header(msg: Message, name: str) -> str:
+    """The first header of that name (any case), unfolded; "" when absent."""
+    value = msg.get(name)
+    return "" if value is None else _unfold(str(value)).strip()
+
+
+def _unfold(value: str) -> str:
+    return re.sub(r"\n[ \t]+", " ", value)
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words; an unknown charset falls back to UTF-8 with replacement."""
+    parts = []
+    for chunk, charset in decode_header(value):
+        if isinstance(chunk, str):
+            parts.append(chunk)
+        else:
+            parts.append(chunk.decode(_codec(charset or "utf-8"), errors="replace"))
+    return re.sub(r"\s*\n\s*", " ", "".join(parts)).strip()
+
+
+def _codec(charset: str) -> str:
+    """A Python codec for a declared charset: ASCII and unknown names read as UTF-8."""
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        return "utf-8"
+    return "utf-8" if name == "ascii" else name
+
+
+def parse_person(value: str) -> Person | None:
+    """The first address of a From:-style value, its display name decoded (RFC 2047)."""
+    people = _addresses([value])
+    return people[0] if people else None
+
+
+def _people(msg: Message, name: str) -> tuple[Person, ...]:
+    return _addresses([_unfold(str(value)) for value in msg.get_all(name, [])])
+
+
+def _addresses(values: list[str]) -> tuple[Person, ...]:
+    # getaddresses before decoding, so a comma inside an encoded name cannot split it.
+    return tuple(
+        Person(decode_words(name), address.strip())
+        for name, address in getaddresses(values)
+        if address.strip()
+    )
+
+
+def _first_id(value: str) -> str | None:
+    ids = _all_ids(value)
+    return ids[0] if ids else None
+
+
+def _all_ids(value: str) -> list[str]:
+    """Message ids in a header: the <...> forms, or bare words when no brackets are used."""
+    bracketed = _MSGID.findall(value)
+    return bracketed if bracketed else value.split()
+
+
+def _synthetic_id(raw: bytes) -> str:
+    return f"patchscope-{hashlib.sha256(raw).hexdigest()[:24]}@local"
+
+
+def _iso_date(value: str) -> str:
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return ""
+    if when.tzinfo is None:  # "-0000": the zone is unknown, the time is UTC
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _body(msg: Message) -> str:
+    """The text/plain body with every patch-carrying part appended after it."""
+    body: str | None = None
+    patches: list[str] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        text = _part_text(part)
+        if body is None and _is_inline_text(part):
+            body = text
+        elif part.get_content_type() in _PATCH_TYPES or _DIFF_START.search(text):
+            patches.append(text)
+    return "".join(_with_newline(text) for text in [body or "", *patches] if text)
+
+
+def _is_inline_text(part: Message) -> bool:
+    disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+    return part.get_content_type() == "text/plain" and disposition != "attachment"
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    data = payload if isinstance(payload, bytes) else b""
+    text = data.decode(_codec(part.get_content_charset() or "utf-8"), errors="replace")
+    return text.replace("\r\n", "\n")
+
+
+def _with_newline(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -19,5 +20,64 @@ class Subject:
     is_patch: bool  # a PATCH (or RFC) prefix is present
 
 
+# Written by hand: no library parses kernel subject prefixes. The subject is eaten from the
+# left, one "Re:"/"Fwd:" marker or one [bracket] group at a time, until the title starts.
+_REPLY = re.compile(r"(re|aw)\s*:\s*", re.IGNORECASE)
+_FORWARD = re.compile(r"(fwd?)\s*:\s*", re.IGNORECASE)
+_BRACKET = re.compile(r"\[([^\[\]]*)\]\s*")
+_VERSION = re.compile(r"(?:patch|rfc)?-?v(\d+)", re.IGNORECASE)
+_NUMBERING = re.compile(r"(\d+)/(\d+)")
+_PATCH_WORD = re.compile(r"(patch|rfc)(-?v\d+)?", re.IGNORECASE)
+_RFC_WORD = re.compile(r"rfc(-?v\d+)?", re.IGNORECASE)
+_RESEND_WORD = re.compile(r"resend", re.IGNORECASE)
+
+
+@dataclass
+class _Prefix:
+    """What the bracket words said so far, while the subject is being read."""
+
+    words: list[str]
+    version: int = 1
+    number: int | None = None
+    total: int | None = None
+
+    def add(self, word: str) -> None:
+        numbering = _NUMBERING.fullmatch(word)
+        if numbering:
+            self.number, self.total = int(numbering[1]), int(numbering[2])
+            return
+        version = _VERSION.fullmatch(word)
+        if version:
+            self.version = int(version[1])
+        self.words.append(word)
+
+    def has(self, pattern: re.Pattern[str]) -> bool:
+        return any(pattern.fullmatch(word) for word in self.words)
+
+
 def parse_subject(raw: str) -> Subject:
-    raise NotImplementedError
+    """Split a subject into its prefix words, version, N/M and title, in any order and case."""
+    rest = " ".join(raw.split())
+    prefix = _Prefix(words=[])
+    is_reply = False
+    while True:
+        if match := _REPLY.match(rest):
+            is_reply = True
+        elif not (match := _FORWARD.match(rest) or _BRACKET.match(rest)):
+            break
+        if match.re is _BRACKET:
+            for word in match[1].split():
+                prefix.add(word)
+        rest = rest[match.end() :]
+    return Subject(
+        raw=raw,
+        title=rest,
+        prefixes=tuple(prefix.words),
+        version=prefix.version,
+        rfc=prefix.has(_RFC_WORD),
+        resend=prefix.has(_RESEND_WORD),
+        number=prefix.number,
+        total=prefix.total,
+        is_reply=is_reply,
+        is_patch=prefix.has(_PATCH_WORD),
+    )

@@ -55,7 +55,7 @@ class QuoteLocation:
 
     patch: int
     file: str
-    line: int  # post-image line number of the first quoted diff line
+    line: int  # post-image line of the first quoted diff line (pre-image for a removed one)
 
 
 @dataclass(frozen=True)
@@ -82,3 +82,4 @@ class Series:
     patches: tuple[Patch, ...]
     replies: tuple[Reply, ...]
     findings: tuple[Finding, ...]
+

@@ -1,0 +1,131 @@
+"""Shared test helpers: the reference thread's path and small real git series."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REFERENCE_MBOX = SHARED / "series" / "memmap-hotadd-rfc-v2" / "thread.mbox"
+REFERENCE_MANIFEST = ROOT / "series" / "memmap-hotadd-rfc-v2.toml"
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Ada Hacker",
+    "GIT_AUTHOR_EMAIL": "ada@example.org",
+    "GIT_COMMITTER_NAME": "Ada Hacker",
+    "GIT_COMMITTER_EMAIL": "ada@example.org",
+    "GIT_AUTHOR_DATE": "2024-03-01T10:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2024-03-01T10:00:00+00:00",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run real git in `repo` with a fixed identity and no user configuration."""
+    env = {**os.environ, **GIT_ENV, "HOME": str(repo.parent)}
+    done = subprocess.run(
+        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+@dataclass(frozen=True)
+class GitSeries:
+    repo: Path
+    base: str
+    tip: str
+    patch_dir: Path  # git format-patch output, with a cover letter we filled in
+    mbox: Path  # the same mails concatenated as an mbox
+
+
+# Four commits touching arch/, mm/ and include/: later ones edit lines earlier ones added.
+_COMMITS: list[tuple[str, dict[str, str | None]]] = [
+    (
+        "mm: add hotplug counter",
+        {
+            "mm/hotplug.c": "#include <linux/hotplug.h>\n\nstatic int counter;\n\n"
+            "int hotplug_add(int n)\n{\n\tcounter += n;\n\treturn counter;\n}\n",
+            "include/linux/hotplug.h": "#ifndef HOTPLUG_H\n#define HOTPLUG_H\n"
+            "int hotplug_add(int n);\n#endif\n",
+        },
+    ),
+    (
+        "mm: let hotplug_add fail on overflow",
+        {
+            "mm/hotplug.c": "#include <linux/hotplug.h>\n\nstatic int counter;\n\n"
+            "int hotplug_add(int n)\n{\n\tif (counter + n < counter)\n\t\treturn -1;\n"
+            "\tcounter += n;\n\treturn counter;\n}\n",
+        },
+    ),
+    (
+        "x86: call hotplug_add at boot",
+        {
+            "arch/x86/mm/init.c": "#include <linux/hotplug.h>\n\nvoid x86_init(void)\n{\n"
+            "\thotplug_add(1);\n}\n",
+        },
+    ),
+    (
+        "mm: rename counter to nr_added",
+        {
+            "mm/hotplug.c": "#include <linux/hotplug.h>\n\nstatic int nr_added;\n\n"
+            "int hotplug_add(int n)\n{\n\tif (nr_added + n < nr_added)\n\t\treturn -1;\n"
+            "\tnr_added += n;\n\treturn nr_added;\n}\n",
+        },
+    ),
+]
+
+
+def _write(repo: Path, files: dict[str, str | None]) -> None:
+    for name, text in files.items():
+        path = repo / name
+        if text is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def make_git_series(where: Path) -> GitSeries:
+    """A repo with a base commit and four commits, and its format-patch mails with a cover."""
+    repo = where / "repo"
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    _write(repo, {"README": "toy tree\n", "mm/Makefile": "obj-y += hotplug.o\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    for subject, files in _COMMITS:
+        _write(repo, files)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"{subject}\n\nWhy: {subject}.\n\nSigned-off-by: "
+            "Ada Hacker <ada@example.org>")
+    tip = git(repo, "rev-parse", "HEAD").strip()
+    patch_dir = where / "outgoing"
+    git(repo, "format-patch", "-q", "--cover-letter", "--stat=80", "-o", str(patch_dir),
+        f"{base}..{tip}")
+    cover = next(patch_dir.glob("0000-*"))
+    stat = git(repo, "diff", "--stat=80", f"{base}..{tip}")
+    text = cover.read_text().replace("*** SUBJECT HERE ***", "toy hotplug counter")
+    text = text.replace("*** BLURB HERE ***", "A toy series for tests.")
+    cover.write_text(_replace_stat(text, stat))
+    mbox = where / "series.mbox"
+    mbox.write_text("".join(p.read_text() for p in sorted(patch_dir.glob("*.patch"))))
+    return GitSeries(repo=repo, base=base, tip=tip, patch_dir=patch_dir, mbox=mbox)
+
+
+def _replace_stat(cover: str, stat: str) -> str:
+    """Put `git diff --stat BASE..TIP` where format-patch wrote its own diffstat."""
+    lines = cover.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if " | " in line)
+    end = next(i for i, line in enumerate(lines) if "changed" in line and i > start)
+    return "".join(lines[:start]) + stat + "".join(lines[end + 1 :])
+
+
+@pytest.fixture
+def git_series(tmp_path: Path) -> GitSeries:
+    return make_git_series(tmp_path)

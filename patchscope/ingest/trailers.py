@@ -1,10 +1,16 @@
-"""Commit-message structure: in-body From:, trailers, Signed-off-by chain, quoted commit ids."""
+"""Commit-message structure: in-body From:, trailers, Signed-off-by chain, quoted commit ids.
+
+Written by hand: no maintained library cuts a patch mail the way `git am` does or reads
+kernel trailers; the rules below follow git's documented behaviour (git-am, git-mailinfo,
+git-interpret-trailers).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from patchscope.ingest.mail import Person
+from patchscope.ingest.mail import Person, parse_person
 
 
 @dataclass(frozen=True)
@@ -30,20 +36,184 @@ class BodyParts:
     diff: str  # from the first 'diff --git' (or '--- a/' header) to the end, signature removed
 
 
+_IN_BODY_HEADER = re.compile(r"(from|date|subject):\s*(.*)", re.IGNORECASE)
+_HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+_SIGNATURE = "-- "
+_TRAILER = re.compile(r"([A-Za-z][A-Za-z0-9-]*):[ \t]+(\S.*)")
+_REPLY_TRAILER = re.compile(r"\s*([A-Za-z][A-Za-z0-9-]*-by):[ \t]+(\S.*)", re.IGNORECASE)
+_COMMENT = re.compile(r"\s*\[.*\]\s*")
+_NAME_ADDR = re.compile(r"\s*\"?([^\"<>]*?)\"?\s*<([^<>@\s]+@[^<>\s]+)>")
+_KNOWN = re.compile(r".*-by", re.IGNORECASE)
+_COMMIT_REF = re.compile(
+    r"(?<![0-9A-Za-z])([0-9a-fA-F]{12,40})(?![0-9A-Za-z])\s*\(\s*\"((?:(?!\n\s*\n).)*?)\"\s*\)",
+    re.DOTALL,
+)
+
+
 def split_body(body: str) -> BodyParts:
-    raise NotImplementedError
+    """Cut a body into in-body From:, commit message, notes and diff, as `git am` reads it."""
+    lines = body.split("\n")
+    start, in_body_from = _in_body_headers(lines)
+    diff_at = _diff_start(lines, start)
+    message_end = _first(lines, start, diff_at, ("---", _SIGNATURE))
+    notes = ""
+    if message_end < diff_at and lines[message_end] == "---":
+        notes_end = _first(lines, message_end, diff_at, (_SIGNATURE,))
+        notes = _text(lines[message_end + 1 : notes_end])
+    diff_lines = lines[diff_at : _diff_end(lines, diff_at)]
+    return BodyParts(
+        in_body_from=in_body_from,
+        message=_text(lines[start:message_end]),
+        notes=notes,
+        diff="".join(line + "\n" for line in diff_lines),
+    )
+
+
+def _in_body_headers(lines: list[str]) -> tuple[int, Person | None]:
+    """Where the message starts after in-body From:/Date:/Subject: lines, and the From: person.
+
+    The headers count only when they open the body and a blank line (or the end) follows.
+    """
+    index = _skip_blank(lines, 0)
+    values: dict[str, str] = {}
+    while index < len(lines) and (header := _IN_BODY_HEADER.fullmatch(lines[index])):
+        value = header[2]
+        index += 1
+        while index < len(lines) and lines[index][:1] in (" ", "\t"):
+            value += " " + lines[index].strip()
+            index += 1
+        values[header[1].lower()] = value
+    if not values or (index < len(lines) and lines[index].strip()):
+        return 0, None
+    sender = values.get("from")
+    return index, parse_person(sender) if sender else None
+
+
+def _skip_blank(lines: list[str], index: int) -> int:
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    return index
+
+
+def _diff_start(lines: list[str], start: int) -> int:
+    """The first line of the diff: 'diff --git', a '--- '/'+++ ' pair or 'Index:'; else the end."""
+    for index in range(start, len(lines)):
+        line = lines[index]
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if (
+            line.startswith("diff --git ")
+            or (line.startswith("--- ") and following.startswith("+++ "))
+            or (line.startswith("Index: ") and following.startswith(("===", "--- ")))
+        ):
+            return index
+    return len(lines)
+
+
+def _first(lines: list[str], start: int, end: int, exact: tuple[str, ...]) -> int:
+    """Index of the first line in [start, end) equal to one of `exact`, else `end`."""
+    return next((i for i in range(start, end) if lines[i] in exact), end)
+
+
+def _diff_end(lines: list[str], start: int) -> int:
+    """Where the diff's content ends: before the '-- ' signature found outside any hunk.
+
+    A hunk's lines are counted from its header, so a removed line reading '- ' (written
+    '-- ') inside a hunk is kept; blank lines after the last content line are dropped.
+    """
+    end = start
+    old = new = 0
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if old > 0 or new > 0:
+            old, new = _consume(line, old, new)
+            end = index + 1
+        elif line == _SIGNATURE:
+            break
+        elif hunk := _HUNK.match(line):
+            old, new = _count(hunk[1]), _count(hunk[2])
+            end = index + 1
+        elif line.strip():
+            end = index + 1
+    return end
+
+
+def _count(group: str | None) -> int:
+    return 1 if group is None else int(group)
+
+
+def _consume(line: str, old: int, new: int) -> tuple[int, int]:
+    """Remaining (old, new) hunk lines after one hunk line; an empty line is blank context."""
+    marker = line[:1]
+    if marker == "-":
+        return old - 1, new
+    if marker == "+":
+        return old, new - 1
+    if marker == "\\":
+        return old, new
+    return old - 1, new - 1
+
+
+def _text(lines: list[str]) -> str:
+    """Lines joined with LF, leading and trailing blank lines removed, ending in LF."""
+    begin = _skip_blank(lines, 0)
+    end = len(lines)
+    while end > begin and not lines[end - 1].strip():
+        end -= 1
+    return "".join(line + "\n" for line in lines[begin:end])
 
 
 def parse_trailers(message: str) -> tuple[Trailer, ...]:
-    """The trailer block of a commit message (its last paragraph of Key: value lines)."""
-    raise NotImplementedError
+    """The trailer block of a commit message (its last paragraph of Key: value lines).
+
+    As git interpret-trailers decides: the paragraph is a trailer block when all its lines
+    are trailers, or when a quarter are and one is a '...-by' trailer; '[comment]' lines and
+    indented continuation lines are allowed inside it.
+    """
+    paragraph = re.split(r"\n\s*\n", message.strip())[-1].split("\n")
+    trailers: list[Trailer] = []
+    other = 0
+    for line in paragraph:
+        if line[:1] in (" ", "\t") and trailers:
+            last = trailers.pop()
+            trailers.append(_trailer(last.name, f"{last.value} {line.strip()}"))
+        elif match := _TRAILER.fullmatch(line):
+            trailers.append(_trailer(match[1], match[2]))
+        elif not _COMMENT.fullmatch(line):
+            other += 1
+    known = any(_KNOWN.fullmatch(trailer.name) for trailer in trailers)
+    if not trailers or (other and not (known and len(trailers) * 3 >= other)):
+        return ()
+    return tuple(trailers)
+
+
+def _trailer(name: str, value: str) -> Trailer:
+    value = value.strip()
+    address = _NAME_ADDR.match(value)
+    person = Person(address[1].strip(), address[2]) if address else None
+    return Trailer(canonical_name(name), value, person)
+
+
+def canonical_name(name: str) -> str:
+    """Trailer names as the kernel spells them: first letter upper, the rest lower case."""
+    return name[:1].upper() + name[1:].lower()
 
 
 def reply_trailers(body: str) -> tuple[Trailer, ...]:
     """Trailers a reviewer gives in a reply: unquoted Key-by: lines anywhere in the body."""
-    raise NotImplementedError
+    trailers = []
+    for line in body.split("\n"):
+        if line == _SIGNATURE:
+            break
+        # The pattern wants a letter first, so quoted '>' lines never match.
+        if match := _REPLY_TRAILER.fullmatch(line):
+            trailers.append(_trailer(match[1], match[2]))
+    return tuple(trailers)
 
 
 def commit_refs(text: str) -> tuple[CommitRef, ...]:
     """Commit ids quoted as 31bc3858ea3e ("title"), titles possibly wrapped over lines."""
-    raise NotImplementedError
+    refs = (
+        CommitRef(match[1].lower(), " ".join(match[2].split()))
+        for match in _COMMIT_REF.finditer(text)
+    )
+    return tuple(dict.fromkeys(refs))

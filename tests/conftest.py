@@ -102,12 +102,25 @@ def make_git_series(where: Path) -> GitSeries:
     for subject, files in _COMMITS:
         _write(repo, files)
         git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", f"{subject}\n\nWhy: {subject}.\n\nSigned-off-by: "
-            "Ada Hacker <ada@example.org>")
+        git(
+            repo,
+            "commit",
+            "-q",
+            "-m",
+            f"{subject}\n\nWhy: {subject}.\n\nSigned-off-by: Ada Hacker <ada@example.org>",
+        )
     tip = git(repo, "rev-parse", "HEAD").strip()
     patch_dir = where / "outgoing"
-    git(repo, "format-patch", "-q", "--cover-letter", "--stat=80", "-o", str(patch_dir),
-        f"{base}..{tip}")
+    git(
+        repo,
+        "format-patch",
+        "-q",
+        "--cover-letter",
+        "--stat=80",
+        "-o",
+        str(patch_dir),
+        f"{base}..{tip}",
+    )
     cover = next(patch_dir.glob("0000-*"))
     stat = git(repo, "diff", "--stat=80", f"{base}..{tip}")
     text = cover.read_text().replace("*** SUBJECT HERE ***", "toy hotplug counter")

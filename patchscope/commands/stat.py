@@ -35,7 +35,9 @@ def _stat(d: Diffstat | None) -> dict[str, object] | None:
     return None if d is None else d.to_json()
 
 
-def _check(claimed: Diffstat | None, computed: Diffstat | None, ok: bool | None) -> dict[str, object]:
+def _check(
+    claimed: Diffstat | None, computed: Diffstat | None, ok: bool | None
+) -> dict[str, object]:
     return {"claimed": _stat(claimed), "computed": _stat(computed), "ok": ok}
 
 
@@ -75,15 +77,25 @@ def stat_json(v: Verified) -> dict[str, object]:
                 "date": p.date,
                 "signed_off_by": [_person(x) for x in p.signed_off_by],
                 "trailers": [
-                    {"name": t.trailer.name, "value": t.trailer.value,
-                     "from_message_id": t.from_message_id}
+                    {
+                        "name": t.trailer.name,
+                        "value": t.trailer.value,
+                        "from_message_id": t.from_message_id,
+                    }
                     for t in p.trailers
                 ],
                 "commit_refs": [{"sha": c.sha, "title": c.title} for c in p.commit_refs],
                 "files": [
-                    {"path": f.path, "old_path": f.old_path, "status": f.status,
-                     "binary": f.binary, "added": f.added, "removed": f.removed,
-                     "old_blob": f.old_blob, "new_blob": f.new_blob}
+                    {
+                        "path": f.path,
+                        "old_path": f.old_path,
+                        "status": f.status,
+                        "binary": f.binary,
+                        "added": f.added,
+                        "removed": f.removed,
+                        "old_blob": f.old_blob,
+                        "new_blob": f.new_blob,
+                    }
                     for f in p.files
                 ],
                 "malformed": p.malformed,
@@ -112,7 +124,9 @@ def stat_json(v: Verified) -> dict[str, object]:
             {
                 "patch": d.patch,
                 "depends_on": d.depends_on,
-                "reasons": [{"kind": r.kind, "file": r.file, "detail": r.detail} for r in d.reasons],
+                "reasons": [
+                    {"kind": r.kind, "file": r.file, "detail": r.detail} for r in d.reasons
+                ],
             }
             for d in v.dependencies
         ],

@@ -131,9 +131,7 @@ def _missing(pms: Sequence[_PatchMail]) -> list[int]:
     return [n for n in range(1, _total(pms) + 1) if n not in present]
 
 
-def _number(
-    chosen: list[_PatchMail], findings: list[Finding]
-) -> list[tuple[int, int, _PatchMail]]:
+def _number(chosen: list[_PatchMail], findings: list[Finding]) -> list[tuple[int, int, _PatchMail]]:
     """Patches in N order; a missing N/M and a duplicate N are findings."""
     total = _total(chosen)
     missing = _missing(chosen)

@@ -50,7 +50,9 @@ def reference() -> tuple[int, dict]:
 def test_four_patches_in_order_with_in_body_authors(reference: tuple[int, dict]) -> None:
     code, doc = reference
     assert code == 0
-    patch_mails = [m for m in _messages() if re.search(r"^Subject: \[RFC PATCH v2 [1-9]/4\]", m, re.M)]
+    patch_mails = [
+        m for m in _messages() if re.search(r"^Subject: \[RFC PATCH v2 [1-9]/4\]", m, re.M)
+    ]
     expected = []
     for mail in patch_mails:
         body = mail.split("\n\n", 1)[1]
@@ -77,7 +79,9 @@ def test_every_patch_diffstat_is_true(reference: tuple[int, dict]) -> None:
 
 def _cover_stat() -> tuple[dict[str, int], tuple[int, int, int]]:
     cover = _messages()[0]
-    per_file = {m.group(1): int(m.group(2)) for m in re.finditer(r"^ (\S+) +\| +(\d+) ", cover, re.M)}
+    per_file = {
+        m.group(1): int(m.group(2)) for m in re.finditer(r"^ (\S+) +\| +(\d+) ", cover, re.M)
+    }
     summary = re.search(r"(\d+) files changed, (\d+) insertions\(\+\), (\d+) deletions", cover)
     assert summary
     return per_file, (int(summary.group(1)), int(summary.group(2)), int(summary.group(3)))

@@ -7,9 +7,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.header import decode_header
 from email.message import Message
+from email.policy import Compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
 from patchscope.errors import MailError
@@ -91,10 +92,7 @@ def _split_mbox(data: bytes) -> list[bytes]:
 def parse_mail(raw: bytes, origin: str) -> Mail:
     """Decode one RFC 5322 message (a .patch/.eml file or one message of an mbox)."""
     raw = raw.replace(b"\r\n", b"\n")
-    # compat32 rather than policy.default: it never raises on a malformed header, keeps
-    # header values as the raw strings we decode ourselves (RFC 2047 with charset
-    # fallback), and hands back payload bytes exactly as sent.
-    msg = message_from_bytes(raw.lstrip(b"\n"), policy=policy.compat32)
+    msg = message_from_bytes(raw.lstrip(b"\n"), policy=_RAW_HEADERS)
     if not any(key.lower() in _MAIL_HEADERS for key in msg):
         raise MailError(f"{origin}: not a mail (no mail headers)")
     senders = _people(msg, "from")
@@ -112,34 +110,65 @@ def parse_mail(raw: bytes, origin: str) -> Mail:
     )
 
 
+class _RawHeaderPolicy(Compat32):
+    """compat32, but header values come back as the raw text, never as Header objects.
+
+    compat32 rather than policy.default: it never raises on a malformed header and hands
+    back payload bytes exactly as sent; we decode headers ourselves (raw 8-bit bytes, then
+    RFC 2047 words, with a charset fallback) instead of letting a Header object replace
+    undeclared 8-bit bytes with U+FFFD.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        return value
+
+
+_RAW_HEADERS = _RawHeaderPolicy()
+
+
 def _header(msg: Message, name: str) -> str:
-    """The first header of that name (any case), unfolded; "" when absent."""
-    value = msg.get(name)
-    return "" if value is None else _unfold(str(value)).strip()
+    """The first header of that name (any case), unfolded, 8-bit bytes decoded; "" if absent."""
+    values = _header_values(msg, name)
+    return values[0].strip() if values else ""
 
 
-def _unfold(value: str) -> str:
-    return re.sub(r"\n[ \t]+", " ", value)
+def _header_values(msg: Message, name: str) -> list[str]:
+    raw_values: list[str] = msg.get_all(name, [])
+    return [
+        _decode_bytes(re.sub(r"\n[ \t]+", " ", value).encode("ascii", "surrogateescape"), None)
+        for value in raw_values
+    ]
 
 
 def decode_words(value: str) -> str:
     """Decode RFC 2047 encoded words; an unknown charset falls back to UTF-8 with replacement."""
     parts = []
     for chunk, charset in decode_header(value):
-        if isinstance(chunk, str):
-            parts.append(chunk)
-        else:
-            parts.append(chunk.decode(_codec(charset or "utf-8"), errors="replace"))
+        parts.append(chunk if isinstance(chunk, str) else _decode_bytes(chunk, charset))
     return re.sub(r"\s*\n\s*", " ", "".join(parts)).strip()
 
 
-def _codec(charset: str) -> str:
-    """A Python codec for a declared charset: ASCII and unknown names read as UTF-8."""
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    """Text from bytes in a declared charset; never raises.
+
+    A known charset is used as declared; an unknown one reads as UTF-8 with replacement.
+    Without a charset (or with us-ascii, which 8-bit bytes contradict) the bytes are
+    UTF-8 when they decode as such, else Latin-1, the usual legacy 8-bit mail charset.
+    """
+    codec = _codec(charset) if charset else "ascii"
+    if codec != "ascii":
+        return data.decode(codec, errors="replace")
     try:
-        name = codecs.lookup(charset).name
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _codec(charset: str) -> str:
+    try:
+        return codecs.lookup(charset).name
     except LookupError:
         return "utf-8"
-    return "utf-8" if name == "ascii" else name
 
 
 def parse_person(value: str) -> Person | None:
@@ -149,7 +178,7 @@ def parse_person(value: str) -> Person | None:
 
 
 def _people(msg: Message, name: str) -> tuple[Person, ...]:
-    return _addresses([_unfold(str(value)) for value in msg.get_all(name, [])])
+    return _addresses(_header_values(msg, name))
 
 
 def _addresses(values: list[str]) -> tuple[Person, ...]:
@@ -209,7 +238,7 @@ def _is_inline_text(part: Message) -> bool:
 def _part_text(part: Message) -> str:
     payload = part.get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
-    text = data.decode(_codec(part.get_content_charset() or "utf-8"), errors="replace")
+    text = _decode_bytes(data, part.get_content_charset())
     return text.replace("\r\n", "\n")
 
 

@@ -148,6 +148,7 @@ def test_interdiff_content_lines_are_those_git_shows(repo: Path, result: RangeDi
     git_lines = [line[4:] for line in block.splitlines()[1:] if line.startswith("    ")]
     ours = (result.entries[1].interdiff or "").splitlines()
     body = [line for line in git_lines if not line.startswith("@@")]
+    assert "++\t\treturn -ERANGE;" in body
     assert [line for line in ours if not line.startswith("@@")] == body
 
 

@@ -1,11 +1,27 @@
-"""The cover letter's diffstat without the base tree: compose a series into one diff."""
+"""The cover letter's diffstat without the base tree: compose a series into one diff.
+
+The series is replayed on a synthetic base (see lineage.py) and git itself counts
+the difference between that base and the tip, in one `git diff --no-index` run, so
+renames, binary files and mode changes are counted exactly as git counts them.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from patchscope.diff.lineage import FileContent, replay, write_tree
+from patchscope.diff.lineage import describe as describe_touches
 from patchscope.diff.model import Diffstat, FileDiff
+from patchscope.errors import PatchscopeError
+
+_BASE = "base"
+_TIP = "tip"
+_NULL = "/dev/null"
 
 
 @dataclass(frozen=True)
@@ -18,4 +34,80 @@ class Composed:
 
 def compose(patches: Sequence[tuple[int, Sequence[FileDiff]]]) -> Composed:
     """`patches` is [(patch number, its files)] in series order."""
-    raise NotImplementedError
+    replayed = replay(patches)
+    counts = _numstat(replayed.base, replayed.tip)
+    diffstat = Diffstat(
+        files=len(counts),
+        insertions=sum(added for added, _ in counts.values()),
+        deletions=sum(removed for _, removed in counts.values()),
+        per_file={path: added + removed for path, (added, removed) in counts.items()},
+    )
+    removed = [touch for touch in replayed.touches if touch.kind == "removed"]
+    changed = describe_touches(removed, replayed.total, then="changed")
+    return Composed(diffstat, {path: tuple(runs) for path, runs in changed.items()})
+
+
+def _numstat(
+    base: Mapping[str, FileContent], tip: Mapping[str, FileContent]
+) -> dict[str, tuple[int, int]]:
+    """git's own count between two trees, keyed by the tip path (the base path if deleted)."""
+    with tempfile.TemporaryDirectory(prefix="patchscope-compose-") as tmp:
+        root = Path(tmp)
+        for name, files in ((_BASE, base), (_TIP, tip)):
+            (root / name).mkdir()
+            write_tree(root / name, files)
+        output = _run_git(root)
+    return _parse_numstat(output)
+
+
+def _run_git(root: Path) -> bytes:
+    """One git run that reads no user or system configuration and no repository."""
+    env = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": str(root),
+        "XDG_CONFIG_HOME": str(root),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "LC_ALL": "C",
+    }
+    # diff.renames is git's default since 2.9; -M makes it explicit.
+    command = ["git", "diff", "--no-index", "--numstat", "-z", "-M", "--no-ext-diff"]
+    command += ["--no-textconv", _BASE, _TIP]
+    try:
+        done = subprocess.run(command, cwd=root, env=env, capture_output=True, check=False)
+    except OSError as error:
+        raise PatchscopeError(f"cannot run git to count the composed diffstat: {error}") from None
+    if done.returncode not in (0, 1):  # --no-index exits 1 when the trees differ
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise PatchscopeError(f"git diff --no-index failed: {message[0] if message else '?'}")
+    return done.stdout
+
+
+def _parse_numstat(output: bytes) -> dict[str, tuple[int, int]]:
+    """`-z` numstat: "A<TAB>D<TAB>path<NUL>" or, for a pair, "A<TAB>D<TAB><NUL>src<NUL>dst<NUL>".
+
+    Binary files show "-" for both counts and count as 0, as git's diffstat does.
+    """
+    fields = output.decode("utf-8", "surrogateescape").split("\0")
+    counts: dict[str, tuple[int, int]] = {}
+    i = 0
+    while i < len(fields) and fields[i]:
+        added, removed, path = fields[i].split("\t", 2)
+        if path:
+            names = [path]
+            i += 1
+        else:
+            names = fields[i + 1 : i + 3]
+            i += 3
+        counts[_tree_path(names)] = (_count(added), _count(removed))
+    return counts
+
+
+def _tree_path(names: list[str]) -> str:
+    """The tip name of a pair (the base name when the file is gone), without the tree prefix."""
+    name = names[-1] if names[-1] != _NULL else names[0]
+    return name.split("/", 1)[1]
+
+
+def _count(text: str) -> int:
+    return 0 if text == "-" else int(text)

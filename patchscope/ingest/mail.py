@@ -72,7 +72,7 @@ def _is_from_line(line: bytes) -> bool:
 
 
 def _split_mbox(data: bytes) -> list[bytes]:
-    """Messages of an mbox, without their From_ lines.
+    """Messages of an mbox, without their From_ lines and the blank line that ends each.
 
     Split by hand: `mailbox.mbox` wants a file path, not bytes, and would split on any
     line starting with "From "; here a separator must also follow a blank line (or open
@@ -80,13 +80,17 @@ def _split_mbox(data: bytes) -> list[bytes]:
     """
     chunks: list[list[bytes]] = []
     previous_blank = True
-    for line in data.split(b"\n"):
+    for line in data.removesuffix(b"\n").split(b"\n"):
         if previous_blank and _is_from_line(line):
             chunks.append([])
         else:
             chunks[-1].append(line)
         previous_blank = not line.strip()
-    return [b"\n".join(lines) for lines in chunks]
+    return [b"".join(line + b"\n" for line in _drop_separator(lines)) for lines in chunks]
+
+
+def _drop_separator(lines: list[bytes]) -> list[bytes]:
+    return lines[:-1] if lines and not lines[-1].strip() else lines
 
 
 def parse_mail(raw: bytes, origin: str) -> Mail:

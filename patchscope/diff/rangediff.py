@@ -72,9 +72,6 @@ class RangeEntry:
 class RangeDiff:
     entries: tuple[RangeEntry, ...]
 
-    def count(self, status: Status) -> int:
-        return sum(1 for e in self.entries if e.status == status)
-
 
 def range_diff(old: Sequence[Patch], new: Sequence[Patch]) -> RangeDiff:
     """Pair OLD and NEW patches and list them in the order git range-diff shows them."""
@@ -151,7 +148,7 @@ def _pair_by_similarity(
     candidates = []
     for i in free_old:
         for j in free_new:
-            cost = len(_changed_lines(old_texts[i], new_texts[j]))
+            cost = sum(1 for line in _text_diff(old_texts[i], new_texts[j]) if line[:1] in "+-")
             budget = CREATION_FACTOR * (len(old_texts[i]) + len(new_texts[j]))
             if cost < budget:
                 candidates.append((cost, i, j))
@@ -160,10 +157,6 @@ def _pair_by_similarity(
         if i not in used_old and j not in pairs:
             pairs[j] = (i, "similarity")
             used_old.add(i)
-
-
-def _changed_lines(a: list[str], b: list[str]) -> list[str]:
-    return [line for line in difflib.ndiff(a, b) if line[:1] in "+-"]
 
 
 def _display_order(
@@ -230,8 +223,15 @@ def interdiff(old: Sequence[FileDiff], new: Sequence[FileDiff]) -> str:
     Hunk line numbers are left out of the compared text (git range-diff does the same), so a
     patch that only moved to another offset compares equal.
     """
-    lines = difflib.unified_diff(_review_text(old), _review_text(new), lineterm="", n=3)
-    return "\n".join(line for line in lines if not line.startswith(("---", "+++")))
+    return "\n".join(_text_diff(_review_text(old), _review_text(new)))
+
+
+def _text_diff(old: list[str], new: list[str]) -> list[str]:
+    """difflib's unified diff without its two leading file-name lines, which say nothing here.
+
+    They are cut by position: a diff line of a diff may itself start with '--- ' or '+++ '.
+    """
+    return list(difflib.unified_diff(old, new, lineterm="", n=3))[2:]
 
 
 def _review_text(files: Iterable[FileDiff]) -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 
 from patchscope.diff.model import Diffstat, HunkLine
 from patchscope.diff.parse import parse_diff
-from patchscope.diff.rangediff import RangeDiff, marker, patch_ids, range_diff
+from patchscope.diff.rangediff import PatchIdError, RangeDiff, marker, patch_ids, range_diff
 from patchscope.ingest.mail import Person
 from patchscope.ingest.series import Patch
 from patchscope.ingest.subject import Subject
@@ -201,3 +201,28 @@ def test_everything_dropped_keeps_old_order(versions: tuple[list[Patch], list[Pa
         ("dropped", 3),
         ("dropped", 4),
     ]
+
+
+def _retitled(patch: Patch, title: str) -> Patch:
+    return dataclasses.replace(patch, subject=dataclasses.replace(patch.subject, title=title))
+
+
+def test_titles_pair_despite_case_and_spacing_but_not_other_words(
+    versions: tuple[list[Patch], list[Patch]],
+) -> None:
+    old, new = versions
+    respelled = _retitled(new[1], "MM/Beta:  fail negative\tSIZES ")
+    entry = range_diff(old, [new[0], respelled, *new[2:]]).entries[1]
+    assert (entry.status, entry.paired_by, entry.message_changed) == ("changed", "title", True)
+    reworded = _retitled(new[1], "mm/beta: fail negative lengths")
+    entry = range_diff(old, [new[0], reworded, *new[2:]]).entries[1]
+    assert entry.paired_by == "similarity"
+
+
+def test_without_git_the_error_is_one_line(
+    versions: tuple[list[Patch], list[Patch]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(PatchIdError) as caught:
+        range_diff(*versions)
+    assert "git patch-id" in str(caught.value) and "\n" not in str(caught.value)

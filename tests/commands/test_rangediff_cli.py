@@ -13,7 +13,7 @@ import pytest
 
 from patchscope.cli import main
 from tests.conftest import ROOT
-from tests.diff.test_rangediff import GIT_LINE, git_range_diff, make_versions
+from tests.diff.test_rangediff import git_range_diff, make_versions, parse_header
 
 SCHEMA = json.loads((ROOT / "patchscope" / "schema" / "rangediff.schema.json").read_text())
 
@@ -66,14 +66,7 @@ def test_plain_output_has_git_range_diffs_header_lines(
 ) -> None:
     code, stdout, _ = run(capsys, str(out / "v1"), str(out / "v2"))
     assert code == 0
-    ours = []
-    for line in stdout.splitlines():
-        match = GIT_LINE.match(line)
-        if match:
-            old, sign, new, title = match.groups()
-            ours.append(
-                (None if old == "-" else int(old), sign, None if new == "-" else int(new), title)
-            )
+    ours = [row for line in stdout.splitlines() if (row := parse_header(line))]
     assert ours == git_range_diff(out / "repo")
 
 

@@ -56,8 +56,14 @@ def test_json_follows_the_schema_and_names_each_status(
         "mm/epsilon: add range length helper": "new",
         "mm/delta: rename delta_cnt": "unchanged",
     }
+    changed_message = {p["title"]: p["message_changed"] for p in document["pairs"] if p["new"]}
+    assert changed_message == {
+        "mm/alpha: add alpha_total helper": False,
+        "mm/beta: fail negative sizes": False,
+        "mm/epsilon: add range length helper": False,
+        "mm/delta: rename delta_cnt": True,
+    }
     reworded = document["pairs"][-1]
-    assert reworded["message_changed"] is True
     assert reworded["new"]["title"] == "mm/delta: give the counter a descriptive name"
 
 

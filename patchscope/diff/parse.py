@@ -78,11 +78,16 @@ def parse_diff(diff_text: str) -> ParsedDiff:
 
 
 def _without_signature(lines: list[str]) -> list[str]:
-    """Drop git's '-- ' signature (and the version line after it) from the end."""
+    """Drop git's '-- ' signature and the version line under it from the end.
+
+    Without a text line under it, a last '-- ' is kept: it may be a removed line '- '.
+    """
     i = len(lines) - 1
+    text_below = False
     while i >= 0 and (not lines[i] or (lines[i][0] not in _BODY_KINDS and lines[i][0] != "@")):
+        text_below = text_below or bool(lines[i])
         i -= 1
-    if i >= 0 and lines[i] in ("-- ", "--"):
+    if text_below and i >= 0 and lines[i] in ("-- ", "--"):
         return lines[:i]
     return lines
 
@@ -136,7 +141,7 @@ def _measure_hunk(lines: Sequence[str], at: int) -> _HunkSpan:
     while j < n:
         line = lines[j]
         kind = line[0] if line else " "
-        if kind not in _BODY_KINDS or _starts_plain_file(lines, j):
+        if kind not in _BODY_KINDS:
             break
         if old >= want_old and new >= want_new and kind != "\\" and not _is_surplus(lines, j):
             break

@@ -66,7 +66,7 @@ class _Block:
 
 def parse_diff(diff_text: str) -> ParsedDiff:
     """Every file of the diff, each parsed on its own so one broken hunk costs only its file."""
-    lines = _without_signature(diff_text.split("\n"))
+    lines = _without_signature(_lf_lines(diff_text))
     files: list[FileDiff] = []
     findings: list[Finding] = []
     for block in _scan(lines):
@@ -75,6 +75,18 @@ def parse_diff(diff_text: str) -> ParsedDiff:
             files.append(file)
         findings.extend(problems)
     return ParsedDiff(tuple(files), tuple(findings), bool(findings))
+
+
+def _lf_lines(text: str) -> list[str]:
+    """The text's lines; a CRLF-converted mail (its first 'diff --git' ends in CR) loses one CR.
+
+    A file whose content has CRLF in an LF mail keeps its CRs: git never writes CR in headers.
+    """
+    lines = text.split("\n")
+    first = next((ln for ln in lines if ln.startswith("diff --git ")), "")
+    if first.endswith("\r"):
+        return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    return lines
 
 
 def _without_signature(lines: list[str]) -> list[str]:
@@ -257,7 +269,8 @@ def _unidiff_text(block: _Block, lines: Sequence[str], header: Sequence[str]) ->
 def _hunk(uh: UnidiffHunk, line_in_mail: int) -> Hunk:
     """unidiff's hunk as plain values; '\\ No newline' markers are not lines."""
     body = tuple(
-        HunkLine(ln.line_type, _chomp(ln.value), ln.source_line_no, ln.target_line_no)  # type: ignore[arg-type]
+        # every line fed to unidiff ends in "\n" (see _unidiff_text), so [:-1] drops just that
+        HunkLine(ln.line_type, ln.value[:-1], ln.source_line_no, ln.target_line_no)  # type: ignore[arg-type]
         for ln in uh
         if ln.line_type in _LINE_KINDS
     )
@@ -270,10 +283,6 @@ def _hunk(uh: UnidiffHunk, line_in_mail: int) -> Hunk:
         lines=body,
         line_in_mail=line_in_mail,
     )
-
-
-def _chomp(value: str) -> str:
-    return value[:-1] if value.endswith("\n") else value
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import mailbox
+import os
+import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 
 from patchscope.diff.model import FileDiff
 from patchscope.diff.parse import ParsedDiff, parse_diff, unquote_path
-from tests.conftest import REFERENCE_MBOX, git
+from tests.conftest import GIT_ENV, REFERENCE_MBOX, git
 
 LONG_DIR = "drivers/memory/hotplug/very/long/directory/names/that/git/shortens/in/a/diffstat"
 
@@ -30,6 +32,8 @@ BASE_FILES: dict[str, bytes] = {
     'we"ird.c': b"quoted name\n",
     f"{LONG_DIR}/file_with_a_long_name.c": b"a\nb\nc\n",
     "tail.c": b"ends\nwithout newline",
+    "empty.txt": b"",
+    "crlf.c": b"dos\r\nline\f with form feed\r\n",
 }
 
 
@@ -51,6 +55,9 @@ def _post_image(base: dict[str, bytes]) -> dict[str, bytes | None]:
         f"{LONG_DIR}/file_with_a_long_name.c": b"a\nb\nc\nd\ne\nf\n",
         "tail.c": b"ends\nstill without newline",
         "added.h": b"#define ADDED 1\n",
+        "added.bin": b"\x00new binary\x00",
+        "empty.txt": None,
+        "crlf.c": b"dos\r\nline\f with form feed, edited\r\n",
     }
 
 
@@ -79,6 +86,13 @@ def _write(repo: Path, files: dict[str, bytes | None]) -> None:
         path.write_bytes(data)
 
 
+def exact_git(repo: Path, *args: str) -> str:
+    """git's output byte for byte (conftest's helper reads text mode, which drops CRs)."""
+    env = {**os.environ, **GIT_ENV, "HOME": str(repo.parent)}
+    done = subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+    return done.stdout.decode("utf-8")
+
+
 def build_change_repo(where: Path) -> ChangeRepo:
     """A base commit and one commit with every kind of change git can show."""
     repo = where / "repo"
@@ -91,8 +105,8 @@ def build_change_repo(where: Path) -> ChangeRepo:
     (repo / "script.sh").chmod(0o755)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "change everything")
-    mail = git(repo, "format-patch", "--stat=80", "--stdout", "-1", "HEAD")
-    plain = git(repo, "diff", "HEAD~", "HEAD")
+    mail = exact_git(repo, "format-patch", "--stat=80", "--stdout", "-1", "HEAD")
+    plain = exact_git(repo, "diff", "HEAD~", "HEAD")
     return ChangeRepo(repo, mail, plain)
 
 
@@ -169,12 +183,32 @@ def test_counts_paths_and_status_equal_git(change_repo: ChangeRepo) -> None:
 def test_special_files(change_repo: ChangeRepo) -> None:
     files = _by_path(parse_diff(change_repo.diff))
     assert files["blob.bin"].binary and files["blob.bin"].hunks == ()
+    assert files["added.bin"].binary and files["added.bin"].status == "added"
+    assert (files["empty.txt"].status, files["empty.txt"].hunks) == ("deleted", ())
     assert files["script.sh"].hunks == () and files["script.sh"].changed == 0
     assert files["new_name.c"].similarity == 100 and files["new_name.c"].hunks == ()
     assert files["dir/b/moved.c"].old_path == "dir/a/moved.c"
     assert files["dir/b/moved.c"].similarity is not None
     assert files["dir/b/moved.c"].similarity < 100
-    assert sum(f.binary for f in files.values()) == 1
+    assert sum(f.binary for f in files.values()) == 2
+    crlf = [ln.text for h in files["crlf.c"].hunks for ln in h.lines]
+    assert crlf == ["dos\r", "line\f with form feed\r", "line\f with form feed, edited\r"]
+
+
+def test_crlf_mail_reads_like_the_lf_one(change_repo: ChangeRepo) -> None:
+    """A mail whose every line gained a CR (a CRLF transport) gives the same values."""
+    lf = parse_diff(change_repo.diff)
+    crlf = parse_diff(change_repo.diff.replace("\n", "\r\n"))
+    assert crlf == lf
+    kept = parse_diff(change_repo.diff.replace("\n+", "\r\n+"))  # LF headers: CRs are content
+    assert kept.files[0].path == lf.files[0].path and kept != lf
+
+
+def test_context_lines_stripped_of_their_blank(patch3: list[str]) -> None:
+    """Mail clients strip trailing blanks: an empty context line ' ' arrives as ''."""
+    stripped = [ln.rstrip(" ") if ln == " " else ln for ln in patch3]
+    assert stripped != patch3
+    assert parse_diff("\n".join(stripped)) == parse_diff("\n".join(patch3))
 
 
 def test_binary_without_patch_data(change_repo: ChangeRepo) -> None:
@@ -185,7 +219,7 @@ def test_binary_without_patch_data(change_repo: ChangeRepo) -> None:
 
 
 def _blob_lines(repo: Path, rev: str, path: str) -> list[str]:
-    return git(repo, "show", f"{rev}:{path}").split("\n")
+    return exact_git(repo, "show", f"{rev}:{path}").split("\n")
 
 
 def test_every_hunk_line_sits_at_its_numbers(change_repo: ChangeRepo) -> None:

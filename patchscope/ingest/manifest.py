@@ -1,0 +1,73 @@
+"""Series manifests (`series/NAME.toml`): a series' name, message-id and where its mbox lives."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from patchscope.errors import SourceError
+from patchscope.ingest.lore import as_message_id
+
+CACHE = "cache"  # the lore cache entry of the manifest's message-id
+LORE = "lore"  # download the thread of the manifest's message-id
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    name: str
+    message_id: str  # without angle brackets
+    sources: tuple[str, ...]  # as written: relative paths, "cache" or "lore", tried in order
+
+    def resolve(self, entry: str) -> Path:
+        """A path entry means a place relative to the manifest's own folder, not the cwd."""
+        return self.path.parent / entry
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Parse and check the keys every manifest needs; other keys belong to later stages."""
+    try:
+        with path.open("rb") as handle:
+            table = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourceError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}") from None
+    return Manifest(
+        path=path,
+        name=_text(path, table, "name"),
+        message_id=_message_id(path, table),
+        sources=_sources(path, table),
+    )
+
+
+def _text(path: Path, table: dict[str, Any], key: str) -> str:
+    if key not in table:
+        raise SourceError(f"{path}: missing key '{key}'")
+    value = table[key]
+    if not isinstance(value, str) or not value.strip():
+        raise SourceError(f"{path}: '{key}' must be a non-empty string")
+    return value.strip()
+
+
+def _message_id(path: Path, table: dict[str, Any]) -> str:
+    text = _text(path, table, "message_id")
+    msgid = as_message_id(text if text.startswith("<") else f"<{text}>")
+    if msgid is None:
+        raise SourceError(f"{path}: 'message_id' is not a message-id: {text}")
+    return msgid
+
+
+def _sources(path: Path, table: dict[str, Any]) -> tuple[str, ...]:
+    if "sources" not in table:
+        raise SourceError(f"{path}: missing key 'sources'")
+    value = table["sources"]
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(item, str) and item for item in value)
+    ):
+        raise SourceError(f"{path}: 'sources' must be a non-empty list of strings")
+    return tuple(value)

@@ -36,7 +36,7 @@ class ParsedDiff:
 
 _HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _INDEX = re.compile(r"index ([0-9a-f]+)\.\.([0-9a-f]+)")
-_SIMILARITY = re.compile(r"(?:similarity|dissimilarity) index (\d+)%")
+_SIMILARITY = re.compile(r"similarity index (\d+)%")
 _BODY_KINDS = frozenset(" +-\\")
 _LINE_KINDS = frozenset(" +-")
 _C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
@@ -148,6 +148,7 @@ def _measure_hunk(lines: Sequence[str], at: int) -> _HunkSpan:
     want_old = 1 if m.group(2) is None else int(m.group(2))
     want_new = 1 if m.group(4) is None else int(m.group(4))
     old = new = 0
+    surplus_to = -1  # lines up to here are known to belong to the hunk's surplus
     j, n = at + 1, len(lines)
     # first the lines the header asks for, then any body lines that follow it
     while j < n:
@@ -155,8 +156,10 @@ def _measure_hunk(lines: Sequence[str], at: int) -> _HunkSpan:
         kind = line[0] if line else " "
         if kind not in _BODY_KINDS:
             break
-        if old >= want_old and new >= want_new and kind != "\\" and not _is_surplus(lines, j):
-            break
+        if old >= want_old and new >= want_new and kind != "\\" and j > surplus_to:
+            surplus_to = _surplus_line(lines, j)
+            if surplus_to < 0:
+                break
         if kind == " ":
             old += 1
             new += 1
@@ -169,22 +172,21 @@ def _measure_hunk(lines: Sequence[str], at: int) -> _HunkSpan:
     return _HunkSpan(at, j, (want_old, want_new), (old, new), truncated)
 
 
-def _is_surplus(lines: Sequence[str], j: int) -> bool:
-    """After a complete hunk: is there a real body line here before the next non-body line?
+def _surplus_line(lines: Sequence[str], j: int) -> int:
+    """After a complete hunk: the next real body line at or after j, or -1 if none comes.
 
     Empty lines alone (mail clients strip trailing blanks) are not surplus.
     """
     n = len(lines)
-    while j < n:
-        line = lines[j]
-        if not line:
-            j += 1
-            continue
-        return line[0] in " +-" and not _starts_plain_file(lines, j)
-    return False
+    while j < n and not lines[j]:
+        j += 1
+    if j < n and lines[j][0] in " +-" and not _starts_plain_file(lines, j):
+        return j
+    return -1
 
 
 def _file_of(block: _Block, lines: Sequence[str]) -> tuple[FileDiff | None, list[Finding]]:
+    """The block's FileDiff (None if unidiff cannot read it) and the findings on its hunks."""
     header_end = block.header_end if block.header_end >= 0 else _block_end(block, lines)
     header = lines[block.start : header_end]
     info = _read_header(header, block.git)

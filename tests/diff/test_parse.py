@@ -396,3 +396,14 @@ def test_diff_cut_off_mid_hunk(patch3: list[str]) -> None:
     good = parse_diff("\n".join(patch3))
     assert parsed.files[:-1] == good.files[:-2]  # mm/util.c is cut away entirely
     assert parsed.files[-1].path == "mm/sparse.c"
+
+
+def test_blank_lines_after_a_hunk_are_not_surplus(patch3: list[str]) -> None:
+    spaced: list[str] = []
+    for ln in patch3:
+        spaced.extend(["", ""] if ln.startswith("diff --git ") and spaced else [])
+        spaced.append(ln)
+    parsed = parse_diff("\n".join(spaced))
+    assert parsed.findings == ()
+    good = parse_diff("\n".join(patch3))
+    assert [_unplaced(f) for f in parsed.files] == [_unplaced(f) for f in good.files]

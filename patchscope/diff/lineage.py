@@ -162,7 +162,8 @@ class _Replayer:
     def end_at(self, target: _File, position: int, where: str) -> None:
         """A hunk without trailing context (or a deletion) proves the file ends there."""
         if len(target.lines) > position:
-            raise ReplayError(f"{where}: expects the file to end at line {position}, it goes on")
+            more = len(target.lines) - position
+            raise ReplayError(f"{where}: ends the file at line {position}, but {more} more follow")
         if target.next_base is not None and target.base is not None:
             self.bases[target.base].length = target.next_base - 1
             target.next_base = None

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC
-from email import message_from_bytes
 from email.header import decode_header
 from email.message import Message
+from email.parser import BytesParser
 from email.policy import Compat32
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 
 from patchscope.errors import MailError
 
@@ -46,7 +48,7 @@ class Mail:
 # The mbox "From_" line: "From <sender> <asctime date>", as lore, b4 and git format-patch
 # write it. Requiring the clock time keeps a stray unescaped "From " body line (mboxo) from
 # being taken for a separator.
-_FROM_LINE = re.compile(rb"From \S+ +.*\d\d:\d\d(:\d\d)?")
+_FROM_LINE = re.compile(rb"^From \S+ +.*\d\d:\d\d", re.MULTILINE)
 _ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 _MAIL_HEADERS = ("from", "subject", "date", "message-id", "to", "in-reply-to")
 _PATCH_TYPES = ("text/x-patch", "text/x-diff", "text/x-diff-patch")
@@ -59,16 +61,12 @@ def read_mbox(data: bytes, origin: str) -> list[Mail]:
     data = data.replace(b"\r\n", b"\n").lstrip(b"\n")
     if not data.strip():
         raise MailError(f"{origin} is empty")
-    if not _is_from_line(data.split(b"\n", 1)[0]):
+    if not _FROM_LINE.match(data):
         return [parse_mail(data, origin)]
     return [
         parse_mail(_ESCAPED_FROM.sub(rb"\1", chunk), f"{origin}#{index}")
         for index, chunk in enumerate(_split_mbox(data))
     ]
-
-
-def _is_from_line(line: bytes) -> bool:
-    return _FROM_LINE.match(line) is not None
 
 
 def _split_mbox(data: bytes) -> list[bytes]:
@@ -78,25 +76,30 @@ def _split_mbox(data: bytes) -> list[bytes]:
     line starting with "From "; here a separator must also follow a blank line (or open
     the file) and look like a real From_ line.
     """
-    chunks: list[list[bytes]] = []
-    previous_blank = True
-    for line in data.removesuffix(b"\n").split(b"\n"):
-        if previous_blank and _is_from_line(line):
-            chunks.append([])
-        else:
-            chunks[-1].append(line)
-        previous_blank = not line.strip()
-    return [b"".join(line + b"\n" for line in _drop_separator(lines)) for lines in chunks]
+    starts = [m.start() for m in _FROM_LINE.finditer(data) if _after_blank_line(data, m.start())]
+    chunks = []
+    for begin, end in itertools.pairwise([*starts, len(data)]):
+        first_line_end = data.find(b"\n", begin, end)
+        chunk = data[first_line_end + 1 : end] if first_line_end >= 0 else b""
+        chunks.append(_drop_separator(chunk if chunk.endswith(b"\n") else chunk + b"\n"))
+    return chunks
 
 
-def _drop_separator(lines: list[bytes]) -> list[bytes]:
-    return lines[:-1] if lines and not lines[-1].strip() else lines
+def _after_blank_line(data: bytes, at: int) -> bool:
+    previous = data.rfind(b"\n", 0, max(at - 1, 0))
+    return at == 0 or not data[previous + 1 : at].strip()
+
+
+def _drop_separator(chunk: bytes) -> bytes:
+    """The message without the blank line that mbox writes after it."""
+    last_line = chunk.rfind(b"\n", 0, len(chunk) - 1) + 1
+    return chunk[:last_line] if not chunk[last_line:].strip() else chunk
 
 
 def parse_mail(raw: bytes, origin: str) -> Mail:
     """Decode one RFC 5322 message (a .patch/.eml file or one message of an mbox)."""
     raw = raw.replace(b"\r\n", b"\n")
-    msg = message_from_bytes(raw.lstrip(b"\n"), policy=_RAW_HEADERS)
+    msg = _parse(raw.lstrip(b"\n"))
     if not any(key.lower() in _MAIL_HEADERS for key in msg):
         raise MailError(f"{origin}: not a mail (no mail headers)")
     senders = _people(msg, "from")
@@ -112,6 +115,21 @@ def parse_mail(raw: bytes, origin: str) -> Mail:
         body=_body(msg),
         origin=origin,
     )
+
+
+def _parse(raw: bytes) -> Message:
+    """The message, its MIME tree parsed only when it has one.
+
+    Most patch mails are a single text part: the parser reads only the header block and
+    the body is attached as it is, which saves it walking every body line.
+    """
+    head, blank, rest = raw.partition(b"\n\n")
+    msg = BytesParser(policy=_RAW_HEADERS).parsebytes(head + blank, headersonly=True)
+    if msg.get_content_maintype() == "multipart":
+        return BytesParser(policy=_RAW_HEADERS).parsebytes(raw)
+    # A line in the header block that is no header starts the body; keep what follows it.
+    msg.set_payload(str(msg.get_payload()) + rest.decode("ascii", "surrogateescape"))
+    return msg
 
 
 class _RawHeaderPolicy(Compat32):
@@ -177,19 +195,21 @@ def _codec(charset: str) -> str:
 
 def parse_person(value: str) -> Person | None:
     """The first address of a From:-style value, its display name decoded (RFC 2047)."""
-    people = _addresses([value])
+    people = _addresses(value)
     return people[0] if people else None
 
 
 def _people(msg: Message, name: str) -> tuple[Person, ...]:
-    return _addresses(_header_values(msg, name))
+    return tuple(person for value in _header_values(msg, name) for person in _addresses(value))
 
 
-def _addresses(values: list[str]) -> tuple[Person, ...]:
+@lru_cache(maxsize=1024)
+def _addresses(value: str) -> tuple[Person, ...]:
+    """People of one address header; cached, as a series repeats the same To:/Cc: lines."""
     # getaddresses before decoding, so a comma inside an encoded name cannot split it.
     return tuple(
         Person(decode_words(name), address.strip())
-        for name, address in getaddresses(values)
+        for name, address in getaddresses([value])
         if address.strip()
     )
 

@@ -8,6 +8,7 @@ git-interpret-trailers).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from patchscope.ingest.mail import Person, parse_person
@@ -37,6 +38,9 @@ class BodyParts:
 
 
 _IN_BODY_HEADER = re.compile(r"(from|date|subject):\s*(.*)", re.IGNORECASE)
+_DIFF_START = re.compile(
+    r"^(?:diff -|--- \S[^\n]*\n\+\+\+ |Index: [^\n]*\n(?:===|--- ))", re.MULTILINE
+)
 _HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _SIGNATURE = "-- "
 _TRAILER = re.compile(r"([A-Za-z][A-Za-z0-9-]*):[ \t]+(\S.*)")
@@ -51,21 +55,25 @@ _COMMIT_REF = re.compile(
 
 
 def split_body(body: str) -> BodyParts:
-    """Cut a body into in-body From:, commit message, notes and diff, as `git am` reads it."""
+    """Cut a body into in-body From:, commit message, notes and diff, as `git am` reads it.
+
+    The message ends at the first '---' line (trailing blanks allowed, as git allows them),
+    at the diff, or at a '-- ' signature when the mail has neither (a cover letter).
+    """
     lines = body.split("\n")
     start, in_body_from = _in_body_headers(lines)
-    diff_at = _diff_start(lines, start)
-    message_end = _first(lines, start, diff_at, ("---", _SIGNATURE))
+    diff_at = _diff_start(body, lines, start)
+    message_end = _first(lines, start, diff_at, _ends_message)
     notes = ""
-    if message_end < diff_at and lines[message_end] == "---":
-        notes_end = _first(lines, message_end, diff_at, (_SIGNATURE,))
+    if message_end < diff_at and _is_separator(lines[message_end]):
+        notes_end = _first(lines, message_end, diff_at, _is_signature)
         notes = _text(lines[message_end + 1 : notes_end])
     diff_lines = lines[diff_at : _diff_end(lines, diff_at)]
     return BodyParts(
         in_body_from=in_body_from,
         message=_text(lines[start:message_end]),
         notes=notes,
-        diff="".join(line + "\n" for line in diff_lines),
+        diff="\n".join(diff_lines) + "\n" if diff_lines else "",
     )
 
 
@@ -95,23 +103,28 @@ def _skip_blank(lines: list[str], index: int) -> int:
     return index
 
 
-def _diff_start(lines: list[str], start: int) -> int:
-    """The first line of the diff: 'diff --git', a '--- '/'+++ ' pair or 'Index:'; else the end."""
-    for index in range(start, len(lines)):
-        line = lines[index]
-        following = lines[index + 1] if index + 1 < len(lines) else ""
-        if (
-            line.startswith("diff --git ")
-            or (line.startswith("--- ") and following.startswith("+++ "))
-            or (line.startswith("Index: ") and following.startswith(("===", "--- ")))
-        ):
-            return index
-    return len(lines)
+def _diff_start(body: str, lines: list[str], start: int) -> int:
+    """Index of the diff's first line ('diff -', a '--- '/'+++ ' pair, 'Index:'), else the end."""
+    offset = sum(len(line) + 1 for line in lines[:start])
+    found = _DIFF_START.search(body, offset)
+    return body.count("\n", 0, found.start()) if found else len(lines)
 
 
-def _first(lines: list[str], start: int, end: int, exact: tuple[str, ...]) -> int:
-    """Index of the first line in [start, end) equal to one of `exact`, else `end`."""
-    return next((i for i in range(start, end) if lines[i] in exact), end)
+def _is_separator(line: str) -> bool:
+    return line.rstrip() == "---"
+
+
+def _is_signature(line: str) -> bool:
+    return line == _SIGNATURE
+
+
+def _ends_message(line: str) -> bool:
+    return _is_separator(line) or _is_signature(line)
+
+
+def _first(lines: list[str], start: int, end: int, wanted: Callable[[str], bool]) -> int:
+    """Index of the first line in [start, end) that is `wanted`, else `end`."""
+    return next((i for i in range(start, end) if wanted(lines[i])), end)
 
 
 def _diff_end(lines: list[str], start: int) -> int:
@@ -119,13 +132,18 @@ def _diff_end(lines: list[str], start: int) -> int:
 
     A hunk's lines are counted from its header, so a removed line reading '- ' (written
     '-- ') inside a hunk is kept; blank lines after the last content line are dropped.
+    An empty line inside a hunk is blank context whose space a mailer stripped.
     """
     end = start
     old = new = 0
     for index in range(start, len(lines)):
         line = lines[index]
         if old > 0 or new > 0:
-            old, new = _consume(line, old, new)
+            marker = line[:1]
+            if marker not in ("+", "\\"):
+                old -= 1
+            if marker not in ("-", "\\"):
+                new -= 1
             end = index + 1
         elif line == _SIGNATURE:
             break
@@ -139,18 +157,6 @@ def _diff_end(lines: list[str], start: int) -> int:
 
 def _count(group: str | None) -> int:
     return 1 if group is None else int(group)
-
-
-def _consume(line: str, old: int, new: int) -> tuple[int, int]:
-    """Remaining (old, new) hunk lines after one hunk line; an empty line is blank context."""
-    marker = line[:1]
-    if marker == "-":
-        return old - 1, new
-    if marker == "+":
-        return old, new - 1
-    if marker == "\\":
-        return old, new
-    return old - 1, new - 1
 
 
 def _text(lines: list[str]) -> str:

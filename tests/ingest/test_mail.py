@@ -11,6 +11,8 @@ from email.header import Header
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.parser import BytesParser
+from email.policy import compat32
 from pathlib import Path
 
 import pytest
@@ -257,6 +259,14 @@ def test_raw_utf8_and_latin1_headers_are_decoded() -> None:
     assert parse_mail(utf8, "u").sender.name == "Jörg Rödel"
     latin1 = "From: Jörg <j@example.org>\nSubject: café\n\nb\n".encode("latin-1")
     assert parse_mail(latin1, "l").subject == "café"
+
+
+def test_a_stray_line_in_the_header_block_starts_the_body_as_in_the_stdlib_parser() -> None:
+    raw = b"Subject: x\nFrom: A <a@example.org>\nnot a header\nTo: c@example.org\n\nbody\n"
+    full = BytesParser(policy=compat32).parsebytes(raw)
+    mail = parse_mail(raw, "m")
+    assert mail.body == full.get_payload() == "not a header\nTo: c@example.org\n\nbody\n"
+    assert mail.to == ()
 
 
 def test_missing_headers_give_empty_values() -> None:

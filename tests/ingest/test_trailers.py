@@ -315,3 +315,13 @@ def test_commit_ref_forms() -> None:
 )
 def test_not_commit_refs(text: str) -> None:
     assert commit_refs(text) == ()
+
+
+def test_separator_with_trailing_blanks_and_plain_diff_u_start() -> None:
+    diff = "diff -urN a/mm/x.c b/mm/x.c\n" + HUNK
+    parts = split_body(f"Fix.\n---  \n notes\n{diff}")
+    assert (parts.message, parts.notes, parts.diff) == ("Fix.\n", " notes\n", diff)
+    # Perturbed: a line that merely starts with '---' text is message, not a separator.
+    assert split_body(f"Fix.\n--- not a separator\n{diff}").message == (
+        "Fix.\n--- not a separator\n"
+    )

@@ -71,12 +71,10 @@ def parse_range(source: str) -> GitRange:
     """
     body = source.removeprefix(PREFIX)
     left, dots, tip = body.rpartition("..")
-    at_positions = [i for i, char in enumerate(left) if char == "@"]
-    if not dots or not tip or not at_positions or left.endswith("."):
-        raise SourceError(f"git range must look like git:PATH@BASE..TIP, not {source}")
-    cut = next((i for i in at_positions if Path(left[:i]).is_dir()), at_positions[0])
+    ats = [i for i, char in enumerate(left) if char == "@"]
+    cut = next((i for i in ats if Path(left[:i]).is_dir()), ats[0] if ats else 0)
     path, base = left[:cut], left[cut + 1 :]
-    if not path or not base:
+    if not (dots and tip and ats and path and base) or base.endswith("."):
         raise SourceError(f"git range must look like git:PATH@BASE..TIP, not {source}")
     return GitRange(path, base, tip)
 
@@ -94,21 +92,37 @@ def format_patch(spec: GitRange) -> bytes:
     with repo:
         base = _resolve(repo, spec, spec.base)
         tip = _resolve(repo, spec, spec.tip)
-        commits = repo.git.rev_list("--no-merges", f"{base}..{tip}", env=_environment())
-        if not commits.strip():
-            raise SourceError(f"no commits in {spec.base}..{spec.tip}")
-        with tempfile.TemporaryDirectory(prefix="patchscope-") as outgoing:
-            repo.git.format_patch(
-                *_FORMAT_OPTIONS,
-                f"--signature={_git_version(repo)}",
-                f"--output-directory={outgoing}",
-                "--no-merges",
-                f"{base}..{tip}",
-                env=_environment() | _cover_ident(repo, tip),
-            )
-            # Files, not --stdout: --stdout puts an extra blank line between mails, which
-            # would end up in the bodies and make them differ from format-patch's files.
-            return b"".join(path.read_bytes() for path in sorted(Path(outgoing).iterdir()))
+        try:
+            return _format_patch(repo, spec, base, tip)
+        except git.GitCommandError as exc:
+            raise SourceError(f"git failed on {spec.spec}: {_complaint(exc)}") from None
+
+
+def _format_patch(repo: git.Repo, spec: GitRange, base: str, tip: str) -> bytes:
+    commits = repo.git.rev_list("--no-merges", f"{base}..{tip}", env=_environment())
+    if not commits.strip():
+        raise SourceError(f"no commits in {spec.base}..{spec.tip}")
+    with tempfile.TemporaryDirectory(prefix="patchscope-") as outgoing:
+        repo.git.format_patch(
+            *_FORMAT_OPTIONS,
+            f"--signature={_git_version(repo)}",
+            f"--output-directory={outgoing}",
+            "--no-merges",
+            f"{base}..{tip}",
+            env=_environment() | _cover_ident(repo, tip),
+        )
+        # Files, not --stdout: --stdout puts an extra blank line between mails, which
+        # would end up in the bodies and make them differ from format-patch's files.
+        return b"".join(path.read_bytes() for path in sorted(Path(outgoing).iterdir()))
+
+
+def _complaint(exc: git.GitCommandError) -> str:
+    """git's own 'fatal:'/'error:' line, out of the text GitPython wraps around stderr."""
+    for line in str(exc.stderr).splitlines():
+        line = line.strip().removeprefix("stderr: '")
+        if line.startswith(("fatal:", "error:")):
+            return line.removesuffix("'")
+    return f"exit code {exc.status}"
 
 
 def _resolve(repo: git.Repo, spec: GitRange, rev: str) -> str:

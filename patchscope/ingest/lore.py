@@ -23,8 +23,8 @@ DEFAULT_BASE = "https://lore.kernel.org/all"
 TIMEOUT_SECONDS = 30
 MAX_MBOX_BYTES = 256 * 1024 * 1024  # decompressed; the largest known threads are a few MiB
 _CHUNK = 64 * 1024
-# What a dropped or stalled connection raises once the response has started.
-_NETWORK_ERRORS = (TimeoutError, ConnectionError, http.client.HTTPException)
+# Reading the response can fail only on the network side (reset, timeout, TLS, short read).
+_NETWORK_ERRORS = (OSError, http.client.HTTPException)
 
 # RFC 5322 msg-id: dot-atom-text "@" (dot-atom-text / no-fold-literal). Written by hand:
 # neither email.headerregistry nor email.utils checks a bare id without parsing a header.
@@ -111,14 +111,14 @@ def _store(msgid: str, compressed: BinaryIO, target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".download-", suffix=".tmp")
     except OSError as exc:
-        raise SourceError(f"cannot write the lore cache {target.parent}: {exc}") from None
+        raise SourceError(f"cannot write the lore cache {target.parent}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as out:
             for chunk in _gunzip_capped(msgid, compressed):
                 out.write(chunk)
         os.replace(tmp_name, target)
     except OSError as exc:  # network and gzip errors arrive as SourceError
-        raise SourceError(f"cannot write the lore cache {target}: {exc}") from None
+        raise SourceError(f"cannot write the lore cache {target}: {exc.strerror}") from None
     finally:
         Path(tmp_name).unlink(missing_ok=True)
 

@@ -157,6 +157,18 @@ def test_option_lookalike_revision_is_not_an_option(git_series: GitSeries, tmp_p
     assert not target.exists()
 
 
+def test_git_failure_is_one_line(git_series: GitSeries) -> None:
+    """A blob of the last commit gone from the object store: format-patch itself fails."""
+    s = git_series
+    blob = git(s.repo, "rev-parse", f"{s.tip}:mm/hotplug.c").strip()
+    (s.repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    with pytest.raises(SourceError) as caught:
+        load(f"git:{s.repo}@{s.base}..{s.tip}")
+    message = str(caught.value)
+    assert message.startswith(f"git failed on git:{s.repo}@{s.base}..{s.tip}: fatal: ")
+    assert "\n" not in message
+
+
 def test_empty_range(git_series: GitSeries) -> None:
     with pytest.raises(SourceError) as caught:
         load(f"git:{git_series.repo}@HEAD..HEAD")

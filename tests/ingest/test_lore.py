@@ -148,6 +148,16 @@ def test_broken_gzip_is_refused(fake_lore: Lore, tmp_path: Path) -> None:
         load(MSGID, offline=True)
 
 
+def test_unwritable_cache(fake_lore: Lore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the cache dir cannot be made here\n")
+    monkeypatch.setenv("PATCHSCOPE_CACHE_DIR", str(blocker))
+    fake_lore.serve(MSGID, gzip.compress(THREAD.read_bytes()))
+    with pytest.raises(SourceError) as caught:
+        load(MSGID)
+    assert str(caught.value) == f"cannot write the lore cache {blocker}/lore: Not a directory"
+
+
 def gzip_of_zeros(size: int) -> bytes:
     """A gzip member of `size` zero bytes, built a MiB at a time."""
     packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip framing

@@ -52,7 +52,11 @@ _FROM_LINE = re.compile(rb"^From \S+ +.*\d\d:\d\d", re.MULTILINE)
 _ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 _MAIL_HEADERS = ("from", "subject", "date", "message-id", "to", "in-reply-to")
 _PATCH_TYPES = ("text/x-patch", "text/x-diff", "text/x-diff-patch")
-_DIFF_START = re.compile(r"^(diff --git |--- \S.*\n\+\+\+ |Index: )", re.MULTILINE)
+# Where a diff starts, as git am's patch break sees it: "diff -", a "--- "/"+++ " header
+# pair, or "Index:" followed by "===" or "--- ". Shared with trailers.split_body.
+DIFF_START = re.compile(
+    r"^(?:diff -|--- \S[^\n]*\n\+\+\+ |Index: [^\n]*\n(?:===|--- ))", re.MULTILINE
+)
 _MSGID = re.compile(r"<([^<>\s]+)>")
 
 
@@ -97,7 +101,11 @@ def _drop_separator(chunk: bytes) -> bytes:
 
 
 def parse_mail(raw: bytes, origin: str) -> Mail:
-    """Decode one RFC 5322 message (a .patch/.eml file or one message of an mbox)."""
+    """Decode one RFC 5322 message (a .patch/.eml file or one message of an mbox).
+
+    A message without Message-ID gets a stable one from the hash of its bytes, so the
+    same file always yields the same id.
+    """
     raw = raw.replace(b"\r\n", b"\n")
     msg = _parse(raw.lstrip(b"\n"))
     if not any(key.lower() in _MAIL_HEADERS for key in msg):
@@ -249,7 +257,7 @@ def _body(msg: Message) -> str:
         text = _part_text(part)
         if body is None and _is_inline_text(part):
             body = text
-        elif part.get_content_type() in _PATCH_TYPES or _DIFF_START.search(text):
+        elif part.get_content_type() in _PATCH_TYPES or DIFF_START.search(text):
             patches.append(text)
     return "".join(_with_newline(text) for text in [body or "", *patches] if text)
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from patchscope.ingest.mail import Person, parse_person
+from patchscope.ingest.mail import DIFF_START, Person, parse_person
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,6 @@ class BodyParts:
 
 
 _IN_BODY_HEADER = re.compile(r"(from|date|subject):\s*(.*)", re.IGNORECASE)
-_DIFF_START = re.compile(
-    r"^(?:diff -|--- \S[^\n]*\n\+\+\+ |Index: [^\n]*\n(?:===|--- ))", re.MULTILINE
-)
 _HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _SIGNATURE = "-- "
 _TRAILER = re.compile(r"([A-Za-z][A-Za-z0-9-]*):[ \t]+(\S.*)")
@@ -106,7 +103,7 @@ def _skip_blank(lines: list[str], index: int) -> int:
 def _diff_start(body: str, lines: list[str], start: int) -> int:
     """Index of the diff's first line ('diff -', a '--- '/'+++ ' pair, 'Index:'), else the end."""
     offset = sum(len(line) + 1 for line in lines[:start])
-    found = _DIFF_START.search(body, offset)
+    found = DIFF_START.search(body, offset)
     return body.count("\n", 0, found.start()) if found else len(lines)
 
 

@@ -6,10 +6,12 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from patchscope.errors import SourceError
+
+if TYPE_CHECKING:
+    import git
 
 PREFIX = "git:"
 
@@ -85,6 +87,8 @@ def format_patch(spec: GitRange) -> bytes:
     Only reads objects: the work tree, the index and the refs are left as they are; the
     mails are written to a temporary folder and joined as `cat *.patch` would.
     """
+    import git  # GitPython takes a tenth of a second to import: only git ranges pay for it
+
     try:
         repo = git.Repo(spec.path)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -127,6 +131,8 @@ def _complaint(exc: git.GitCommandError) -> str:
 
 def _resolve(repo: git.Repo, spec: GitRange, rev: str) -> str:
     """A revision as a full commit id; '--end-of-options' keeps a '-rev' from being an option."""
+    import git
+
     try:
         sha: str = repo.git.rev_parse(
             "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", env=_environment()

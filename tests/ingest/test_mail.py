@@ -121,6 +121,11 @@ def test_thread_bodies_are_the_bytes_between_headers_and_next_message(
     assert thread[4].body.startswith("From: Michal Hocko <mhocko@suse.com>\n\n")
 
 
+def test_thread_in_crlf_decodes_the_same(thread: list[Mail]) -> None:
+    crlf = THREAD.read_bytes().replace(b"\n", b"\r\n")
+    assert read_mbox(crlf, str(THREAD)) == thread
+
+
 def test_thread_message_without_its_message_id_gets_a_synthetic_one() -> None:
     data = THREAD.read_bytes().replace(
         b"Message-Id: <20190122103708.11043-3-osalvador@suse.de>\n", b""

@@ -66,6 +66,11 @@ def numstat_totals(diff: str, cwd: Path) -> tuple[int, int, int]:
 def test_in_body_from_of_the_reference_patches(thread: list[Mail]) -> None:
     authors = [split_body(mail.body).in_body_from for mail in thread[:5]]
     assert authors == [None, MICHAL, MICHAL, None, MICHAL]
+    # Perturbed: without its in-body From: line patch 1 has none, and its message still
+    # starts with the first sentence.
+    parts = split_body(thread[1].body.replace("From: Michal Hocko <mhocko@suse.com>\n\n", ""))
+    assert parts.in_body_from is None
+    assert parts.message.startswith("check_pages_isolated_cb currently accounts")
 
 
 def test_signed_off_by_chains_as_in_the_mails(thread: list[Mail]) -> None:
@@ -73,6 +78,9 @@ def test_signed_off_by_chains_as_in_the_mails(thread: list[Mail]) -> None:
         [t.person for t in parse_trailers(split_body(mail.body).message)] for mail in thread[1:5]
     ]
     assert chains == [[MICHAL, OSCAR], [MICHAL, OSCAR], [OSCAR], [MICHAL, OSCAR]]
+    # Perturbed: a sign-off dropped from patch 1 is gone from its chain.
+    body = thread[1].body.replace("Signed-off-by: Michal Hocko <mhocko@suse.com>\n", "")
+    assert [t.person for t in parse_trailers(split_body(body).message)] == [OSCAR]
     names = {t.name for mail in thread[1:5] for t in parse_trailers(split_body(mail.body).message)}
     assert names == {"Signed-off-by"}
 
@@ -138,6 +146,8 @@ def test_commit_refs_of_cover_letter_and_patch_3(thread: list[Mail]) -> None:
     assert commit_refs(thread[0].body) == (REF_31BC,)
     assert commit_refs(thread[3].body) == (REF_31BC,)
     assert [commit_refs(mail.body) for mail in (thread[1], thread[2], thread[4])] == [(), (), ()]
+    # Perturbed: one hex digit short of the 12 a reference needs.
+    assert commit_refs(thread[0].body.replace("31bc3858ea3e", "31bc3858ea3")) == ()
 
 
 # --- split_body on self-written bodies ------------------------------------------------

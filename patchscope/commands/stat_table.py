@@ -15,7 +15,7 @@ _MARK = {True: Text("ok", style="green"), False: Text("MISMATCH", style="bold re
 def _summary(d: Diffstat | None) -> str:
     if d is None:
         return "-"
-    return f"{d.files} files, +{d.insertions} -{d.deletions}"
+    return f"{d.files} files +{d.insertions} -{d.deletions}"
 
 
 def _mark(ok: bool | None) -> Text:
@@ -31,15 +31,19 @@ def print_stat(v: Verified) -> None:
 
     failing = {f.patch for f in v.findings if f.rule == "diffstat-mismatch"}
     patches = Table(title="patches")
-    for column in ("#", "subject", "author", "diffstat (computed)", "claimed", "trailers"):
-        patches.add_column(column)
+    patches.add_column("#", no_wrap=True)
+    patches.add_column("subject", ratio=3)
+    patches.add_column("author", ratio=1)
+    patches.add_column("computed", no_wrap=True)
+    patches.add_column("claimed", no_wrap=True)
+    patches.add_column("trailers", ratio=1)
     for p in s.patches:
         ok = None if p.claimed is None or p.malformed else p.number not in failing
         given = ", ".join(sorted({t.trailer.name for t in p.trailers})) or "-"
         patches.add_row(
             f"{p.number}/{p.total}",
             Text(p.subject.title),
-            Text(f"{p.author.name} <{p.author.email}>"),
+            Text(p.author.name or p.author.email),
             _summary(p.computed),
             _mark(ok),
             given,

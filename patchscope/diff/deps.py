@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,6 +10,8 @@ from patchscope.diff.lineage import Touch, describe, replay
 from patchscope.diff.model import FileDiff
 
 ReasonKind = Literal["blob", "context", "removed"]
+
+_ABBREV = 7  # git's shortest abbreviation of an object id
 
 
 @dataclass(frozen=True)
@@ -33,16 +35,11 @@ def dependencies(patches: Sequence[tuple[int, Sequence[FileDiff]]]) -> tuple[Dep
     lone '}' is attributed to the patch that really put it there; raises ReplayError
     when a patch cannot be placed on what the earlier ones leave.
     """
-    replayed = replay(patches)
+    replayed = replay(patches, with_trees=False)
     reasons: dict[tuple[int, int], list[Reason]] = {}
-    for index, (number, files) in enumerate(patches):
-        for fd in files:
-            producer = _blob_producer(fd, patches[:index])
-            if producer is not None:
-                detail = f"pre-image {fd.old_blob} is {producer}/{replayed.total}'s post-image"
-                reasons.setdefault((number, producer), []).append(
-                    Reason("blob", fd.old_path, detail)
-                )
+    for later, earlier, fd in _blob_matches(patches):
+        detail = f"pre-image {fd.old_blob} is {earlier}/{replayed.total}'s post-image"
+        reasons.setdefault((later, earlier), []).append(Reason("blob", fd.old_path, detail))
     line_kinds: tuple[ReasonKind, ...] = ("context", "removed")
     for kind in line_kinds:
         for (later, earlier), touches in _by_pair(replayed.touches, kind).items():
@@ -55,24 +52,27 @@ def dependencies(patches: Sequence[tuple[int, Sequence[FileDiff]]]) -> tuple[Dep
     )
 
 
-def _blob_producer(fd: FileDiff, earlier: Sequence[tuple[int, Sequence[FileDiff]]]) -> int | None:
-    """The newest earlier patch whose post-image of this file is this pre-image.
+def _blob_matches(
+    patches: Sequence[tuple[int, Sequence[FileDiff]]],
+) -> Iterator[tuple[int, int, FileDiff]]:
+    """(patch, the newest earlier patch whose post-image of the file is its pre-image, file).
 
-    Abbreviations may differ in length, so ids are compared by prefix.
+    Abbreviations may differ in length, so ids are compared by prefix; git never
+    abbreviates below 7 digits, so the first 7 narrow the search.
     """
-    pre = fd.old_blob
-    if not pre or not pre.strip("0"):
-        return None
-    for number, files in reversed(earlier):
-        for other in files:
-            post = other.new_blob
-            if (
-                other.path == fd.old_path
-                and post
-                and (post.startswith(pre) or pre.startswith(post))
-            ):
-                return number
-    return None
+    produced: dict[tuple[str, str], list[tuple[int, str]]] = {}  # (path, id[:7]) -> [(patch, id)]
+    for number, files in patches:
+        for fd in files:
+            pre = fd.old_blob
+            if pre and pre.strip("0"):
+                for earlier, post in reversed(produced.get((fd.old_path, pre[:_ABBREV]), [])):
+                    if post.startswith(pre) or pre.startswith(post):
+                        yield number, earlier, fd
+                        break
+        for fd in files:
+            if fd.new_blob:
+                key = (fd.path, fd.new_blob[:_ABBREV])
+                produced.setdefault(key, []).append((number, fd.new_blob))
 
 
 def _by_pair(touches: Sequence[Touch], kind: str) -> dict[tuple[int, int], list[Touch]]:

@@ -2,18 +2,21 @@
 
 No maintained library replays a series of diffs without the tree they were made
 against (patchutils' combinediff is a C tool working on diff text), so this is
-written by hand. Each file is a list of line origins: a base line (by its number in
-the base file) or a line some patch added. A hunk is placed at exactly the
-position its numbers name in the state the earlier patches left, its context and
-removed lines are checked against what is known there, and base lines no hunk shows
-become unique filler lines. The result is a base tree and a tip tree that differ
-exactly as the series says, plus every place where a patch leans on a line an
-earlier patch introduced.
+written by hand. Each file is a sequence of line origins: base lines (by their
+number in the base file; a stretch no hunk has shown is kept as one `range`) and
+lines some patch added. A hunk is placed at exactly the position its numbers name
+in the state the earlier patches left, its context and removed lines are checked
+against what is known there, and base lines no hunk shows become unique filler
+lines. The result is a base tree and a tip tree that differ exactly as the series
+says, plus every place where a patch leans on a line an earlier patch introduced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import bisect
+import dataclasses
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -27,15 +30,6 @@ EXECUTABLE_MODE = "100755"
 
 class ReplayError(PatchscopeError):
     """A patch cannot be placed on the state the earlier patches leave."""
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a line comes from: base line `line` of `path`, or a line patch `patch` added."""
-
-    patch: int | None  # None for a base line
-    path: str  # the base path, or the path in the patch that added the line
-    line: int  # base line number, or post-image line number in that patch
 
 
 @dataclass(frozen=True)
@@ -59,15 +53,97 @@ class FileContent:
 class Replay:
     base: Mapping[str, FileContent]  # every file the series needs from the base tree
     tip: Mapping[str, FileContent]  # the same files after the whole series
+    # (base and tip are empty when replay() was asked for the touches only)
     touches: tuple[Touch, ...]  # in patch, file and hunk order
     total: int  # the series' patch count used in "3/4" labels
+
+
+def replay(patches: Sequence[tuple[int, Sequence[FileDiff]]], with_trees: bool = True) -> Replay:
+    """Replay the series in order; raises ReplayError naming the patch, file and hunk.
+
+    Without `with_trees` only the touches are kept (the trees cost the most).
+    """
+    total = max((number for number, _ in patches), default=0)
+    replayer = _Replayer(total)
+    for number, files in patches:
+        for fd in files:
+            _check_path(number, total, fd.path)
+            _check_path(number, total, fd.old_path)
+            replayer.run_file(number, fd)
+    if not with_trees:
+        return Replay({}, {}, tuple(replayer.touches), total)
+    base, tip = _Renderer(replayer.bases, replayer.state).trees()
+    return Replay(base, tip, tuple(replayer.touches), total)
+
+
+def write_tree(root: Path, files: Mapping[str, FileContent]) -> None:
+    """Write a replayed tree under `root` (paths were checked to stay inside it)."""
+    for path, content in files.items():
+        dest = root / path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(content.data)
+        if content.mode == EXECUTABLE_MODE:
+            dest.chmod(0o755)
+
+
+def describe(touches: Iterable[Touch], total: int, then: str = "") -> dict[str, list[str]]:
+    """Runs of consecutive lines per file: "mm/sparse.c:812-815 added by 2/4".
+
+    With `then` (a verb), the later patch is named too: ", changed by 4/4".
+    """
+    described: dict[str, list[str]] = {}
+    for run in _touch_runs(touches):
+        first, last = run[0], run[-1]
+        span = f"{first.line}" if first is last else f"{first.line}-{last.line}"
+        text = f"{first.path}:{span} added by {first.introduced_by}/{total}"
+        if then:
+            text += f", {then} by {first.patch}/{total}"
+        described.setdefault(first.path, []).append(text)
+    return described
+
+
+def _touch_runs(touches: Iterable[Touch]) -> list[list[Touch]]:
+    """Consecutive lines one patch shows the same way and one earlier patch introduced."""
+    runs: list[list[Touch]] = []
+    for t in touches:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and (t.patch, t.path, t.kind, t.introduced_by)
+            == (last.patch, last.path, last.kind, last.introduced_by)
+            and t.line == last.line + 1
+        ):
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    return runs
+
+
+# --- the replay state ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Added:
+    """A line a patch added; identity matters, two equal texts are two lines."""
+
+    patch: int
+    text: str
+
+
+# One position of a file (a base line number, or an added line), or a stretch of
+# base lines no hunk has looked at yet.
+_Line = int | _Added
+_Item = _Line | range
 
 
 @dataclass
 class _Base:
     """What the series reveals of one base file."""
 
+    path: str
     mode: str
+    texts: dict[int, str] = field(default_factory=dict)  # base line -> text a hunk showed
+    shown_by: dict[int, int] = field(default_factory=dict)  # base line -> first patch showing it
     needed: int = 0  # highest base line number any state refers to
     length: int | None = None  # known once a hunk proves where the file ends
     binary: bytes | None = None
@@ -75,13 +151,89 @@ class _Base:
 
 @dataclass
 class _File:
-    """One file's current state; lines past `lines` are base lines from `next_base` on."""
+    """One file's current state; past `items` come base lines from `next_base` on."""
 
-    base: str | None  # the base path it descends from; None when a patch created it
-    lines: list[Origin]
-    next_base: int | None  # None once the end of the file is known
+    base: _Base | None  # None when a patch created the file
     mode: str
+    next_base: int | None  # None once the end of the file is known
+    items: list[_Item] = field(default_factory=list)
+    widths: list[int] = field(default_factory=list)  # positions each item covers
+    count: int = 0  # positions `items` covers
     binary: bytes | None = None
+
+    def sequence(self, length: int) -> list[_Item]:
+        """Every line of the file, given the base file's final length."""
+        if self.next_base is None or self.next_base > length:
+            return self.items
+        return [*self.items, range(self.next_base, length + 1)]
+
+
+@dataclass
+class _Reader:
+    """Walks a file's old items into a new list: whole items in bulk, lines one by one.
+
+    Bulk copies are list slices found by bisection, so a patch costs little more
+    than its own lines even on a file many earlier patches have touched.
+    """
+
+    items: list[_Item]
+    widths: list[int]
+    ends: list[int] = field(init=False)  # ends[i]: positions covered through items[i]
+    index: int = 0
+    offset: int = 0  # positions already taken from items[index] (a range)
+    out: list[_Item] = field(default_factory=list)
+    out_widths: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.ends = list(itertools.accumulate(self.widths))
+
+    def position(self) -> int:
+        """Positions read so far."""
+        return (self.ends[self.index - 1] if self.index else 0) + self.offset
+
+    def copy(self, positions: int) -> None:
+        if positions <= 0:
+            return
+        target = self.position() + positions
+        if self.offset:  # finish the range we are inside
+            self.take_part(min(positions, self.widths[self.index] - self.offset))
+        whole = bisect.bisect_right(self.ends, target, lo=self.index)
+        self.out.extend(self.items[self.index : whole])
+        self.out_widths.extend(self.widths[self.index : whole])
+        self.index = whole
+        rest = target - self.position()
+        if rest:
+            self.take_part(rest)
+
+    def take_part(self, positions: int) -> None:
+        item = self.items[self.index]
+        assert isinstance(item, range)  # only a range covers more than one position
+        self.out.append(item[self.offset : self.offset + positions])
+        self.out_widths.append(positions)
+        self.skip(positions)
+
+    def skip(self, positions: int) -> None:
+        self.offset += positions
+        if self.offset >= self.widths[self.index]:
+            self.index += 1
+            self.offset = 0
+
+    def next_line(self) -> _Line:
+        item = self.items[self.index]
+        line = item[self.offset] if isinstance(item, range) else item
+        self.skip(1)
+        return line
+
+    def emit(self, line: _Line) -> None:
+        self.out.append(line)
+        self.out_widths.append(1)
+
+    def finish(self) -> tuple[list[_Item], list[int]]:
+        if self.offset:
+            self.take_part(self.widths[self.index] - self.offset)
+        self.out.extend(self.items[self.index :])
+        self.out_widths.extend(self.widths[self.index :])
+        return self.out, self.out_widths
 
 
 @dataclass
@@ -90,26 +242,17 @@ class _Replayer:
     state: dict[str, _File] = field(default_factory=dict)
     bases: dict[str, _Base] = field(default_factory=dict)
     gone: dict[str, str] = field(default_factory=dict)  # path -> which patch removed it
-    texts: dict[Origin, str] = field(default_factory=dict)
-    shown_by: dict[Origin, int] = field(default_factory=dict)  # base line -> first patch showing it
     touches: list[Touch] = field(default_factory=list)
 
     def label(self, patch: int) -> str:
         return f"{patch}/{self.total}"
 
-    def run_patch(self, patch: int, files: Sequence[FileDiff]) -> None:
-        for fd in files:
-            _check_path(patch, self.total, fd.path)
-            _check_path(patch, self.total, fd.old_path)
-            self.run_file(patch, fd)
-
     def run_file(self, patch: int, fd: FileDiff) -> None:
         if fd.status == "added":
-            target = _File(None, [], None, fd.new_mode or DEFAULT_MODE)
+            target = _File(None, fd.new_mode or DEFAULT_MODE, None)
         elif fd.status == "copied":
-            source = self.lookup(patch, fd)
-            target = _File(source.base, list(source.lines), source.next_base, source.mode)
-            target.binary = source.binary
+            src = self.lookup(patch, fd)
+            target = dataclasses.replace(src, items=list(src.items), widths=list(src.widths))
         else:
             target = self.lookup(patch, fd)
             del self.state[fd.old_path]
@@ -131,11 +274,11 @@ class _Replayer:
             return self.state[path]
         if path in self.gone:
             raise ReplayError(f"patch {self.label(patch)}: {path} is gone ({self.gone[path]})")
-        base = _Base(fd.old_mode or DEFAULT_MODE)
+        base = _Base(path, fd.old_mode or DEFAULT_MODE)
         if fd.binary:
             base.binary = _blob_bytes(fd.old_blob, f"base {path}")
         self.bases[path] = base
-        self.state[path] = _File(path, [], None if fd.binary else 1, base.mode, base.binary)
+        self.state[path] = _File(base, base.mode, None if fd.binary else 1, binary=base.binary)
         return self.state[path]
 
     def apply(self, patch: int, fd: FileDiff, target: _File) -> None:
@@ -150,76 +293,39 @@ class _Replayer:
 
     def materialize(self, target: _File, upto: int, where: str) -> None:
         """Make positions 1..upto of the file explicit, drawing on the base tail."""
-        while len(target.lines) < upto:
-            if target.next_base is None or target.base is None:
-                raise ReplayError(f"{where}: the file has only {len(target.lines)} lines")
-            target.lines.append(Origin(None, target.base, target.next_base))
-            target.next_base += 1
-        if target.base is not None and target.next_base is not None:
-            base = self.bases[target.base]
-            base.needed = max(base.needed, target.next_base - 1)
+        missing = upto - target.count
+        if missing <= 0:
+            return
+        if target.next_base is None or target.base is None:
+            raise ReplayError(f"{where}: the file has only {target.count} lines")
+        target.items.append(range(target.next_base, target.next_base + missing))
+        target.widths.append(missing)
+        target.count = upto
+        target.next_base += missing
+        target.base.needed = max(target.base.needed, target.next_base - 1)
 
     def end_at(self, target: _File, position: int, where: str) -> None:
         """A hunk without trailing context (or a deletion) proves the file ends there."""
-        if len(target.lines) > position:
-            more = len(target.lines) - position
+        if target.count > position:
+            more = target.count - position
             raise ReplayError(f"{where}: ends the file at line {position}, but {more} more follow")
         if target.next_base is not None and target.base is not None:
-            self.bases[target.base].length = target.next_base - 1
+            target.base.length = target.next_base - 1
             target.next_base = None
 
-    def check_line(self, patch: int, origin: Origin, hl: HunkLine, where: str) -> None:
+    def check_line(self, patch: int, target: _File, line: _Line, hl: HunkLine, where: str) -> None:
         """A context or removed line must read what the earlier state holds there."""
-        known = self.texts.get(origin)
-        if known is None:
-            self.texts[origin] = hl.text
-            self.shown_by[origin] = patch
+        if isinstance(line, _Added):
+            if line.text != hl.text:
+                left = f"{self.label(line.patch)} left {line.text!r} there"
+                raise ReplayError(f"{where}: line {hl.old_no} reads {hl.text!r}, but {left}")
             return
-        if known == hl.text:
-            return
-        if origin.patch is None:
-            source = f"{self.label(self.shown_by[origin])} showed {known!r} there"
-        else:
-            source = f"{self.label(origin.patch)} left {known!r} there"
-        raise ReplayError(f"{where}: line {hl.old_no} reads {hl.text!r}, but {source}")
-
-    def result(self) -> Replay:
-        lengths = {path: self.base_length(path) for path in self.bases}
-        base = {path: self.base_content(path, lengths[path]) for path in self.bases}
-        tip = {path: self.tip_content(f, lengths) for path, f in self.state.items()}
-        return Replay(base, tip, tuple(self.touches), self.total)
-
-    def base_length(self, path: str) -> int:
-        """Known length, else every line needed, padded for a file that ends up renamed.
-
-        The padding is a heuristic: git pairs a renamed file by similarity, and the real
-        file has unchanged lines we never saw; unchanged filler lines stand in for them.
-        """
-        base = self.bases[path]
-        if base.length is not None:
-            return base.length
-        renamed = path not in self.state and any(f.base == path for f in self.state.values())
-        return base.needed * 4 + 10 if renamed else base.needed
-
-    def base_content(self, path: str, length: int) -> FileContent:
-        base = self.bases[path]
-        if base.binary is not None:
-            return FileContent(base.binary, base.mode)
-        lines = [self.text(Origin(None, path, n)) for n in range(1, length + 1)]
-        return FileContent(_join(lines), base.mode)
-
-    def tip_content(self, f: _File, lengths: Mapping[str, int]) -> FileContent:
-        if f.binary is not None:
-            return FileContent(f.binary, f.mode)
-        lines = [self.text(o) for o in f.lines]
-        if f.base is not None and f.next_base is not None:
-            tail = range(f.next_base, lengths[f.base] + 1)
-            lines.extend(self.text(Origin(None, f.base, n)) for n in tail)
-        return FileContent(_join(lines), f.mode)
-
-    def text(self, origin: Origin) -> str:
-        known = self.texts.get(origin)
-        return known if known is not None else f"patchscope filler: {origin.path}:{origin.line}"
+        assert target.base is not None  # base line numbers live only in base-derived files
+        known = target.base.texts.setdefault(line, hl.text)
+        target.base.shown_by.setdefault(line, patch)
+        if known != hl.text:
+            shown = f"{self.label(target.base.shown_by[line])} showed {known!r} there"
+            raise ReplayError(f"{where}: line {hl.old_no} reads {hl.text!r}, but {shown}")
 
 
 @dataclass
@@ -232,89 +338,144 @@ class _HunkPlacer:
     target: _File
 
     def place(self) -> None:
-        old = self.target.lines
-        new: list[Origin] = []
-        cursor = 1  # next old position to copy
+        growth = 0
+        for h in self.fd.hunks:  # first make every position the hunks name explicit
+            where = _where(self.replayer.label(self.patch), self.fd, h)
+            last = h.old_start + h.old_len - 1 if h.old_len else h.old_start
+            self.replayer.materialize(self.target, last, where)
+            growth += h.new_len - h.old_len
+        reader = _Reader(self.target.items, self.target.widths)
+        cursor = 1  # the next old position to read
         for h in self.fd.hunks:
             where = _where(self.replayer.label(self.patch), self.fd, h)
             start = h.old_start if h.old_len else h.old_start + 1
             if start < cursor:
                 raise ReplayError(f"{where}: overlaps the hunk before it")
-            self.replayer.materialize(self.target, start - 1 + h.old_len, where)
-            new.extend(old[cursor - 1 : start - 1])
-            cursor = self.place_lines(h, start, new, where)
+            reader.copy(start - cursor)
+            cursor = self.place_lines(h, start, reader, where)
             if _ends_file(h):
                 self.replayer.end_at(self.target, cursor - 1, where)
-        new.extend(old[cursor - 1 :])
-        self.target.lines = new
+        self.target.items, self.target.widths = reader.finish()
+        self.target.count += growth
 
-    def place_lines(self, h: Hunk, cursor: int, new: list[Origin], where: str) -> int:
-        old = self.target.lines
+    def place_lines(self, h: Hunk, cursor: int, reader: _Reader, where: str) -> int:
         for hl in h.lines:
             if hl.kind == "+":
-                origin = Origin(self.patch, self.fd.path, hl.new_no or 0)
-                self.replayer.texts[origin] = hl.text
-                new.append(origin)
+                reader.emit(_Added(self.patch, hl.text))
                 continue
             if hl.old_no != cursor:
                 raise ReplayError(f"{where}: line numbers out of step at old line {hl.old_no}")
-            origin = old[cursor - 1]
-            self.replayer.check_line(self.patch, origin, hl, where)
-            if origin.patch is not None:
+            line = reader.next_line()
+            self.replayer.check_line(self.patch, self.target, line, hl, where)
+            if isinstance(line, _Added):
                 kind: Literal["context", "removed"] = "context" if hl.kind == " " else "removed"
-                touch = Touch(self.patch, self.fd.old_path, kind, cursor, origin.patch)
+                touch = Touch(self.patch, self.fd.old_path, kind, cursor, line.patch)
                 self.replayer.touches.append(touch)
             if hl.kind == " ":
-                new.append(origin)
+                reader.emit(line)
             cursor += 1
         return cursor
 
 
-def replay(patches: Sequence[tuple[int, Sequence[FileDiff]]]) -> Replay:
-    """Replay the series in order; raises ReplayError naming the patch, file and hunk."""
-    total = max((number for number, _ in patches), default=0)
-    replayer = _Replayer(total)
-    for number, files in patches:
-        replayer.run_patch(number, files)
-    return replayer.result()
+# --- writing the base and tip trees ----------------------------------------------------
 
 
-def write_tree(root: Path, files: Mapping[str, FileContent]) -> None:
-    """Write a replayed tree under `root` (paths were checked to stay inside it)."""
-    for path, content in files.items():
-        dest = root / path
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(content.data)
-        if content.mode == EXECUTABLE_MODE:
-            dest.chmod(0o755)
+@dataclass
+class _Renderer:
+    """Turns the replayed state into file contents.
 
-
-def describe(touches: Iterable[Touch], total: int, then: str = "") -> dict[str, list[str]]:
-    """Runs of consecutive lines per file: "mm/sparse.c:812-815 added by 2/4".
-
-    With `then` (a verb), the later patch is named too: ", changed by 4/4".
+    Base lines no hunk showed become filler lines. They go through the series
+    untouched, so one unique filler per stretch gives git the same count at a
+    fraction of the size; a stretch is cut wherever some tip file breaks it, so base
+    and tip hold the same fillers. A file that ends up renamed keeps one filler per
+    line and is padded, since git pairs renames by size and similarity and the real
+    file has lines we never saw (a heuristic: the real length is unknown).
     """
-    runs: dict[str, list[str]] = {}
-    first: Touch | None = None
-    last: Touch | None = None
-    for t in [*touches, None]:
-        if (
-            last is not None
-            and t is not None
-            and (t.patch, t.path, t.kind, t.introduced_by)
-            == (last.patch, last.path, last.kind, last.introduced_by)
-            and t.line == last.line + 1
-        ):
-            last = t
-            continue
-        if first is not None and last is not None:
-            span = f"{first.line}" if first.line == last.line else f"{first.line}-{last.line}"
-            text = f"{first.path}:{span} added by {first.introduced_by}/{total}"
-            if then:
-                text += f", {then} by {first.patch}/{total}"
-            runs.setdefault(first.path, []).append(text)
-        first = last = t
-    return runs
+
+    bases: Mapping[str, _Base]
+    state: Mapping[str, _File]
+    lengths: dict[str, int] = field(default_factory=dict)
+    bounds: dict[str, list[int]] = field(default_factory=dict)  # sorted stretch boundaries
+
+    def trees(self) -> tuple[dict[str, FileContent], dict[str, FileContent]]:
+        for path, base in self.bases.items():
+            self.lengths[path] = self.length(base)
+        tips = {path: self.tip_items(f) for path, f in self.state.items()}
+        cuts: dict[str, set[int]] = {path: set() for path in self.bases}
+        for path, f in self.state.items():
+            if f.base is not None:
+                for item in tips[path]:
+                    if isinstance(item, range):
+                        cuts[f.base.path].update((item.start, item.stop))
+        for path, base in self.bases.items():
+            known = base.texts.keys()
+            self.bounds[path] = sorted(cuts[path].union(known, (n + 1 for n in known)))
+        base_tree = {
+            path: self.render(b, [range(1, self.lengths[path] + 1)], b.binary, b.mode)
+            for path, b in self.bases.items()
+        }
+        tip_tree = {
+            path: self.render(f.base, tips[path], f.binary, f.mode)
+            for path, f in self.state.items()
+        }
+        return base_tree, tip_tree
+
+    def length(self, base: _Base) -> int:
+        if base.length is not None:
+            return base.length
+        return base.needed * 4 + 10 if self.renamed(base) else base.needed
+
+    def renamed(self, base: _Base) -> bool:
+        """The base file lives on only under another name."""
+        return base.path not in self.state and any(f.base is base for f in self.state.values())
+
+    def tip_items(self, f: _File) -> list[_Added | range]:
+        """The tip file as added lines and maximal stretches of consecutive base lines."""
+        merged: list[_Added | range] = []
+        length = self.lengths[f.base.path] if f.base is not None else 0
+        for item in f.sequence(length):
+            span = range(item, item + 1) if isinstance(item, int) else item
+            last = merged[-1] if merged else None
+            if isinstance(span, range) and isinstance(last, range) and last.stop == span.start:
+                merged[-1] = range(last.start, span.stop)
+            elif not isinstance(span, range) or span:
+                merged.append(span)
+        return merged
+
+    def render(
+        self,
+        base: _Base | None,
+        items: Sequence[_Added | range],
+        binary: bytes | None,
+        mode: str,
+    ) -> FileContent:
+        if binary is not None:
+            return FileContent(binary, mode)
+        out: list[str] = []
+        for item in items:
+            if isinstance(item, _Added):
+                out.append(item.text)
+            elif base is not None:
+                out.extend(self.base_lines(base, item))
+        return FileContent(_join(out), mode)
+
+    def base_lines(self, base: _Base, lines: range) -> Iterator[str]:
+        bounds = self.bounds[base.path]
+        every_line = self.renamed(base)
+        start = lines.start
+        while start < lines.stop:
+            after = bisect.bisect_right(bounds, start)
+            stop = min(bounds[after] if after < len(bounds) else lines.stop, lines.stop)
+            if start in base.texts:
+                yield base.texts[start]
+            elif every_line:
+                yield from (f"patchscope filler: {base.path}:{n}" for n in range(start, stop))
+            else:
+                yield f"patchscope filler: {base.path}:{start}-{stop - 1}"
+            start = stop
+
+
+# --- small helpers ---------------------------------------------------------------------
 
 
 def _ends_file(h: Hunk) -> bool:

@@ -210,6 +210,7 @@ class RepoSeries:
     repo: Path
     commits: tuple[str, ...]  # base first, then one per patch
     mails: tuple[Path, ...]  # git format-patch output, one per patch
+    copies: bool  # the mails show copies (and blame follows lines across files)
 
     def patches(self) -> Patches:
         return [(n, parse_diff(diff_part(m.read_text())).files) for n, m in self.numbered()]
@@ -219,7 +220,7 @@ class RepoSeries:
 
 
 def build_repo_series(
-    where: Path, base: Tree | None = None, steps: list[Tree] | None = None
+    where: Path, base: Tree | None = None, steps: list[Tree] | None = None, copies: bool = False
 ) -> RepoSeries:
     """A repo with a base commit and one commit per step, and its format-patch mails."""
     repo = where / "repo"
@@ -229,8 +230,10 @@ def build_repo_series(
     for i, step in enumerate(_series_steps() if steps is None else steps, start=1):
         commits.append(_commit(repo, step, f"step {i}"))
     out = where / "mails"
-    git(repo, "format-patch", "-q", "-M", "-o", str(out), f"{commits[0]}..{commits[-1]}")
-    return RepoSeries(repo, tuple(commits), tuple(sorted(out.glob("*.patch"))))
+    # -C -C also finds copies of files the commit leaves alone (--find-copies-harder)
+    find = ["-C", "-C"] if copies else ["-M"]
+    git(repo, "format-patch", "-q", *find, "-o", str(out), f"{commits[0]}..{commits[-1]}")
+    return RepoSeries(repo, tuple(commits), tuple(sorted(out.glob("*.patch"))), copies)
 
 
 def _commit(repo: Path, files: Tree, message: str) -> str:
@@ -331,7 +334,7 @@ def blamed_lines(series: RepoSeries, patches: Patches) -> set[tuple[int, str, st
         for fd in files:
             if fd.status == "added" or not fd.hunks:
                 continue
-            blame = _blame(series.repo, parent, fd.old_path)
+            blame = _blame(series.repo, parent, fd.old_path, series.copies)
             for hunk in fd.hunks:
                 for hl in hunk.lines:
                     if hl.kind != "+" and hl.old_no and blame[hl.old_no] in index:
@@ -340,8 +343,10 @@ def blamed_lines(series: RepoSeries, patches: Patches) -> set[tuple[int, str, st
     return found
 
 
-def _blame(repo: Path, rev: str, path: str) -> dict[int, str]:
-    out = git(repo, "blame", "-s", "-l", "--root", rev, "--", path)
+def _blame(repo: Path, rev: str, path: str, copies: bool) -> dict[int, str]:
+    # -C -C -C follows lines into a file copied from another, as the patches show it
+    find = ["-C", "-C", "-C"] if copies else []
+    out = git(repo, "blame", "-s", "-l", "--root", *find, rev, "--", path)
     lines = {}
     for row in out.splitlines():
         sha, rest = row.split(" ", 1)

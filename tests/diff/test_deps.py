@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,8 @@ from patchscope.diff.parse import parse_diff
 from tests.conftest import git
 from tests.diff.test_compose import (
     RepoSeries,
+    Tree,
+    _c_file,
     blamed_lines,
     build_repo_series,
     diff_part,
@@ -193,3 +196,21 @@ def _touched(series: RepoSeries, commit: int) -> set[str]:
         series.repo, "diff", "--name-only", "-M", series.commits[commit - 1], series.commits[commit]
     )
     return set(out.split())
+
+
+def test_copied_file_keeps_the_provenance_of_its_lines(tmp_path: Path) -> None:
+    """A copy of a file, then an edit of a copied line patch 1 added: 3 needs 1."""
+    source = _c_file("src", 4)
+    grown = source + "int src_extra(void)\n{\n\treturn 7;\n}\n"
+    steps: list[Tree] = [
+        {"mm/src.c": grown},
+        {"mm/dup.c": grown},
+        {"mm/dup.c": grown.replace("return 7;", "return 8;")},
+    ]
+    series = build_repo_series(tmp_path, {"mm/src.c": source}, steps, copies=True)
+    patches = series.patches()
+    assert [fd.status for fd in patches[1][1]] == ["copied"]
+    expected = blamed_lines(series, patches)
+    assert (3, "mm/dup.c", "removed", 23, 1) in expected  # "\treturn 7;"
+
+    assert line_reasons(dependencies(patches)) == expected

@@ -68,6 +68,7 @@ def _run_git(root: Path) -> bytes:
         "XDG_CONFIG_HOME": str(root),
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CEILING_DIRECTORIES": str(root.parent),  # never find a repository around us
         "LC_ALL": "C",
     }
     # diff.renames is git's default since 2.9; -M makes it explicit.

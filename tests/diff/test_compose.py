@@ -289,6 +289,24 @@ def test_repo_series_matches_git_between_base_and_tip(repo_series: RepoSeries) -
     assert expected["data/blob.bin"] == (0, 0)  # binary: '-' in numstat
 
 
+def test_user_git_configuration_is_not_read(
+    repo_series: RepoSeries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A global config that marks every file binary would zero every count if git read it."""
+    (tmp_path / "attributes").write_text("* binary\n")
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[core]\n\tattributesFile = {tmp_path / 'attributes'}\n")
+    numstat = git_numstat(repo_series.repo, repo_series.commits[0], repo_series.commits[-1])
+    expected = {path: a + d for path, (a, d) in numstat.items()}
+    for name in ("HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(name, str(tmp_path))
+    (tmp_path / ".gitconfig").write_text(config.read_text())
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_DIR", str(repo_series.repo / ".git"))
+
+    assert dict(compose(repo_series.patches()).diffstat.per_file) == expected
+
+
 def test_repo_series_sum_of_patches_differs_from_composition(repo_series: RepoSeries) -> None:
     summed: dict[str, int] = {}
     for i in range(1, len(repo_series.commits)):

@@ -338,12 +338,10 @@ class _HunkPlacer:
     target: _File
 
     def place(self) -> None:
-        growth = 0
         for h in self.fd.hunks:  # first make every position the hunks name explicit
             where = _where(self.replayer.label(self.patch), self.fd, h)
             last = h.old_start + h.old_len - 1 if h.old_len else h.old_start
             self.replayer.materialize(self.target, last, where)
-            growth += h.new_len - h.old_len
         reader = _Reader(self.target.items, self.target.widths)
         cursor = 1  # the next old position to read
         for h in self.fd.hunks:
@@ -356,7 +354,7 @@ class _HunkPlacer:
             if _ends_file(h):
                 self.replayer.end_at(self.target, cursor - 1, where)
         self.target.items, self.target.widths = reader.finish()
-        self.target.count += growth
+        self.target.count = sum(self.target.widths)
 
     def place_lines(self, h: Hunk, cursor: int, reader: _Reader, where: str) -> int:
         for hl in h.lines:
@@ -497,8 +495,13 @@ def _ends_file(h: Hunk) -> bool:
 def _where(label: str, fd: FileDiff, h: Hunk | None) -> str:
     if h is None:
         return f"patch {label}: {fd.path}"
-    header = f"@@ -{h.old_start},{h.old_len} +{h.new_start},{h.new_len} @@"
+    header = f"@@ -{_span(h.old_start, h.old_len)} +{_span(h.new_start, h.new_len)} @@"
     return f"patch {label}: {fd.path} hunk {header} (diff line {h.line_in_mail})"
+
+
+def _span(start: int, length: int) -> str:
+    """A hunk header's range as git writes it: the length is left out when it is 1."""
+    return f"{start}" if length == 1 else f"{start},{length}"
 
 
 def _check_path(patch: int, total: int, path: str) -> None:

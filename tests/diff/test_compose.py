@@ -137,7 +137,7 @@ def _removed_at(mail: str, path: str, lines: range) -> list[str]:
 # --- a real git series written by the test --------------------------------------------
 
 
-def _c_file(name: str, count: int) -> str:
+def c_file(name: str, count: int) -> str:
     """Small functions: many identical '{', '}' and blank lines, as real C has."""
     return "".join(f"int {name}_{i}(int x)\n{{\n\treturn x + {i};\n}}\n\n" for i in range(count))
 
@@ -146,9 +146,9 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-_ALPHA = _lines(_c_file("alpha", 6))
-_BETA = _lines(_c_file("beta", 4))
-_OLD = _lines(_c_file("old", 5))
+_ALPHA = _lines(c_file("alpha", 6))
+_BETA = _lines(c_file("beta", 4))
+_OLD = _lines(c_file("old", 5))
 _NEW_FN = ["static int helper(int y)\n", "{\n", "\tint z = y * 2;\n", "\n", "\treturn z;\n", "}\n"]
 
 # path -> content; None deletes the file, "+x" makes it executable
@@ -158,7 +158,7 @@ _BASE_TREE: Tree = {
     "mm/alpha.c": "".join(_ALPHA),
     "mm/beta.c": "".join(_BETA),
     "mm/old_name.c": "".join(_OLD),
-    "mm/doomed.c": _c_file("doomed", 2),
+    "mm/doomed.c": c_file("doomed", 2),
     "tools/run.sh": "#!/bin/sh\necho run\n",
     "data/blob.bin": b"\x00\x01\x02base\xff",
 }
@@ -185,7 +185,7 @@ def _series_steps() -> list[Tree]:
         {
             "mm/alpha.c": "".join(alpha1),
             "mm/beta.c": "".join(beta1),
-            "mm/temp.c": _c_file("temp", 2),
+            "mm/temp.c": c_file("temp", 2),
             "data/blob.bin": b"\x00\x01\x02first\xff",
         },
         {
@@ -201,7 +201,7 @@ def _series_steps() -> list[Tree]:
             "mm/temp.c": None,
             "mm/beta.c": "".join(beta3),
         },
-        {"mm/alpha.c": "".join(alpha4), "mm/gamma.c": _c_file("gamma", 1)},
+        {"mm/alpha.c": "".join(alpha4), "mm/gamma.c": c_file("gamma", 1)},
     ]
 
 
@@ -398,7 +398,7 @@ def test_repo_series_replay_equals_git_apply(repo_series: RepoSeries, tmp_path: 
 
 def test_rename_then_rewrite_of_a_long_file_stays_a_rename(tmp_path: Path) -> None:
     """Only a file's head is seen after its rename; git still pairs the long real file."""
-    long_file = _c_file("long", 40)
+    long_file = c_file("long", 40)
     head = "".join(f"int rewritten_{i};\n" for i in range(6))
     steps: list[Tree] = [
         {"mm/long.c": None, "mm/longer.c": long_file},

@@ -13,9 +13,9 @@ from tests.conftest import git
 from tests.diff.test_compose import (
     RepoSeries,
     Tree,
-    _c_file,
     blamed_lines,
     build_repo_series,
+    c_file,
     diff_part,
     reference_mails,
     reference_patches,
@@ -200,7 +200,7 @@ def _touched(series: RepoSeries, commit: int) -> set[str]:
 
 def test_copied_file_keeps_the_provenance_of_its_lines(tmp_path: Path) -> None:
     """A copy of a file, then an edit of a copied line patch 1 added: 3 needs 1."""
-    source = _c_file("src", 4)
+    source = c_file("src", 4)
     grown = source + "int src_extra(void)\n{\n\treturn 7;\n}\n"
     steps: list[Tree] = [
         {"mm/src.c": grown},

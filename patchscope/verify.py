@@ -27,20 +27,17 @@ def verify(series: Series) -> Verified:
     numbered = [(p.number, p.files) for p in series.patches]
     composed: Composed | None = None
     deps: tuple[Dependency, ...] = ()
-    if any(p.malformed for p in series.patches):
+    skipped = _why_not_replay(series)
+    if skipped:
         findings.append(
-            Finding(
-                rule="compose-skipped",
-                severity="info",
-                message="cumulative diffstat not composed: a patch is malformed",
-            )
+            Finding(rule="replay-skipped", severity="info", message=f"not replayed: {skipped}")
         )
     else:
         try:
-            composed = compose(numbered)
             deps = dependencies(numbered)
+            composed = compose(numbered) if series.cover else None
         except PatchscopeError as exc:
-            findings.append(Finding(rule="compose-failed", severity="error", message=str(exc)))
+            findings.append(Finding(rule="replay-failed", severity="error", message=str(exc)))
     cover_ok: bool | None = None
     if series.cover and series.cover.claimed and composed:
         mismatches = compare(
@@ -55,6 +52,15 @@ def verify(series: Series) -> Verified:
         dependencies=deps,
         findings=tuple(sort_findings(findings)),
     )
+
+
+def _why_not_replay(series: Series) -> str | None:
+    """Replaying a series with holes would only report the holes again."""
+    if any(p.malformed for p in series.patches):
+        return "a patch is malformed"
+    if any(f.rule == "incomplete-series" for f in series.findings):
+        return "the series is incomplete"
+    return None
 
 
 def _with_history(finding: Finding, changed_again: Mapping[str, tuple[str, ...]]) -> Finding:

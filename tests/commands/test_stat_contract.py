@@ -325,3 +325,20 @@ def test_binary_diff(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     assert files["firmware.bin"]["binary"] is True
     assert (files["a.c"]["added"], files["a.c"]["removed"]) == (1, 0)
     assert doc["patches"][0]["diffstat"]["ok"] is True
+
+
+def test_patch_that_contradicts_an_earlier_one(
+    capsys: pytest.CaptureFixture[str], git_series: GitSeries
+) -> None:
+    fourth = patch_files(git_series)[4]
+    text = fourth.read_text()
+    assert "-\tif (counter + n < counter)\n" in text  # a line patch 2 added
+    fourth.write_text(
+        text.replace("-\tif (counter + n < counter)", "-\tif (counter + n <= counter)")
+    )
+    code, doc = run_json(capsys, str(git_series.patch_dir))
+    assert code == 1
+    failed = [f for f in doc["findings"] if f["rule"] == "replay-failed"]
+    assert len(failed) == 1
+    assert "4/4" in failed[0]["message"] and "mm/hotplug.c" in failed[0]["message"]
+    assert doc["dependencies"] == [] and doc["cover"]["diffstat"]["ok"] is None

@@ -16,9 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     stat = sub.add_parser("stat", help="load a series and verify its diffstats")
     stat.add_argument("source")
     stat.add_argument("--json", action="store_true", help="print one JSON object")
-    stat.add_argument(
-        "--fail-on", choices=["error", "warning", "info", "never"], default="error"
-    )
+    stat.add_argument("--fail-on", choices=["error", "warning", "info", "never"], default="error")
     stat.add_argument("--offline", action="store_true", help="never use the network")
 
     rd = sub.add_parser("rangediff", help="compare two versions of a series")
@@ -35,8 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "stat":
             from patchscope.commands.stat import run_stat
 
-            return run_stat(args.source, as_json=args.json, fail_on=args.fail_on,
-                            offline=args.offline)
+            return run_stat(
+                args.source, as_json=args.json, fail_on=args.fail_on, offline=args.offline
+            )
         from patchscope.commands.rangediff import run_rangediff
 
         return run_rangediff(args.old, args.new, as_json=args.json, offline=args.offline)

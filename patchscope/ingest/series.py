@@ -82,4 +82,3 @@ class Series:
     patches: tuple[Patch, ...]
     replies: tuple[Reply, ...]
     findings: tuple[Finding, ...]
-

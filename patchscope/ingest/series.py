@@ -26,6 +26,7 @@ class Patch:
     subject: Subject
     author: Person  # the in-body From: when present, else the sender
     sender: Person
+    recipients: tuple[Person, ...]  # To and Cc, in order
     message_id: str
     date: str
     message: str  # the commit message as git am keeps it
@@ -43,6 +44,7 @@ class Cover:
     message_id: str
     subject: Subject
     author: Person
+    recipients: tuple[Person, ...]
     date: str
     body: str
     claimed: Diffstat | None

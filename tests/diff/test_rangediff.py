@@ -50,6 +50,7 @@ def commit_patch(repo: Path, sha: str, number: int, total: int) -> Patch:
         subject=subject,
         author=NOBODY,
         sender=NOBODY,
+        recipients=(),
         message_id=sha,
         date="",
         message=git(repo, "log", "-1", "--format=%b", sha),

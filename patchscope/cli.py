@@ -1,12 +1,26 @@
-"""Command layer: parse arguments, call the stages, print; no logic of its own."""
+"""Command layer: parse arguments, call the stages, print; no logic of its own.
+
+Each command's module is imported only when that command runs, so `stat` never
+pays for networkx or tree-sitter.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from patchscope.errors import EXIT_BAD_INPUT, PatchscopeError
+
+FAIL_ON = ["error", "warning", "info", "never"]
+
+
+def _source_args(parser: argparse.ArgumentParser, *, tree: bool = False) -> None:
+    parser.add_argument("source", help="mbox, .patch/.eml, directory, git:PATH@A..B, msgid, .toml")
+    parser.add_argument("--offline", action="store_true", help="never use the network")
+    if tree:
+        parser.add_argument("--tree", help="base tree: a kernel checkout DIR or git:PATH@REV")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -14,31 +28,48 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     stat = sub.add_parser("stat", help="load a series and verify its diffstats")
-    stat.add_argument("source")
+    _source_args(stat)
     stat.add_argument("--json", action="store_true", help="print one JSON object")
-    stat.add_argument("--fail-on", choices=["error", "warning", "info", "never"], default="error")
-    stat.add_argument("--offline", action="store_true", help="never use the network")
+    stat.add_argument("--fail-on", choices=FAIL_ON, default="error")
 
     rd = sub.add_parser("rangediff", help="compare two versions of a series")
     rd.add_argument("old")
     rd.add_argument("new")
     rd.add_argument("--json", action="store_true")
     rd.add_argument("--offline", action="store_true")
+
+    graph = sub.add_parser("graph", help="the call/dependency graph of what a series touches")
+    _source_args(graph, tree=True)
+    graph.add_argument("--format", choices=["json", "graphml", "dot", "svg"], default="json")
+    graph.add_argument("-o", "--output", help="write here instead of standard output")
+
+    entities = sub.add_parser("entities", help="one row per (patch, entity, change)")
+    _source_args(entities, tree=True)
+    entities.add_argument("--json", action="store_true")
+
+    check = sub.add_parser("check", help="every finding: ingestion, static checks")
+    _source_args(check, tree=True)
+    check.add_argument("--json", action="store_true")
+    check.add_argument("--fail-on", choices=FAIL_ON, default="error")
     return parser
+
+
+# command -> (module, function); the function takes the parsed arguments, returns the exit code
+COMMANDS: dict[str, tuple[str, str]] = {
+    "stat": ("patchscope.commands.stat", "main"),
+    "rangediff": ("patchscope.commands.rangediff", "main"),
+    "graph": ("patchscope.commands.graph", "main"),
+    "entities": ("patchscope.commands.entities", "main"),
+    "check": ("patchscope.commands.check", "main"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    module, name = COMMANDS[args.command]
     try:
-        if args.command == "stat":
-            from patchscope.commands.stat import run_stat
-
-            return run_stat(
-                args.source, as_json=args.json, fail_on=args.fail_on, offline=args.offline
-            )
-        from patchscope.commands.rangediff import run_rangediff
-
-        return run_rangediff(args.old, args.new, as_json=args.json, offline=args.offline)
+        run: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
+        return run(args)
     except PatchscopeError as exc:
         print(f"patchscope: {exc}", file=sys.stderr)
         return exc.exit_code

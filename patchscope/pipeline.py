@@ -1,12 +1,43 @@
-"""The stages in order, for the commands: load -> assemble -> verify."""
+"""The stages in order, for the commands: load -> assemble -> verify -> code facts -> tree."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from patchscope.ingest.assemble import assemble
 from patchscope.ingest.series import Series
 from patchscope.ingest.sources import load
+from patchscope.verify import Verified, verify
+
+if TYPE_CHECKING:
+    from patchscope.code.model import SeriesFacts
+    from patchscope.code.tree import TreeFacts
 
 
 def load_series(source: str, *, offline: bool = False) -> Series:
     loaded = load(source, offline=offline)
     return assemble(loaded.mails, source=source, name=loaded.name)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the graph, entities and check commands start from."""
+
+    verified: Verified
+    facts: SeriesFacts
+    tree: TreeFacts | None
+
+
+def analyse(source: str, *, tree: str | None, offline: bool = False) -> Analysis:
+    from patchscope.code.facts import series_facts
+
+    verified = verify(load_series(source, offline=offline))
+    facts = series_facts(verified.series)
+    tree_facts = None
+    if tree is not None:
+        from patchscope.code.tree import open_tree
+        from patchscope.code.tree import tree_facts as read_tree_facts
+
+        tree_facts = read_tree_facts(verified.series, facts, open_tree(tree))
+    return Analysis(verified, facts, tree_facts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -12,6 +13,10 @@ from patchscope.pipeline import load_series
 
 SCHEMA_VERSION = 1
 ABBREV = 7  # patch-id digits shown, as git shows abbreviated commit ids
+
+
+def main(args: argparse.Namespace) -> int:
+    return run_rangediff(args.old, args.new, as_json=args.json, offline=args.offline)
 
 
 def run_rangediff(old: str, new: str, *, as_json: bool, offline: bool) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -13,6 +14,10 @@ from patchscope.pipeline import load_series
 from patchscope.verify import Verified, verify
 
 SCHEMA_VERSION = 1
+
+
+def main(args: argparse.Namespace) -> int:
+    return run_stat(args.source, as_json=args.json, fail_on=args.fail_on, offline=args.offline)
 
 
 def run_stat(source: str, *, as_json: bool, fail_on: str, offline: bool) -> int:

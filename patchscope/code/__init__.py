@@ -1,0 +1,1 @@
+"""C facts from patches (and an optional base tree), parsed with tree-sitter."""

@@ -1,0 +1,1 @@
+"""The networkx graph of what a series touches, its queries and exports."""

@@ -125,10 +125,8 @@ class _Text:
 
     def prose(self, sentences: int) -> list[str]:
         r = self.rng
-        words = [r.choice(WORDS) for _ in range(sentences * 11)]
-        text = " ".join(words)
         lines, line = [], ""
-        for word in text.split():
+        for word in (r.choice(WORDS) for _ in range(sentences * 11)):
             if len(line) + len(word) >= 72:
                 lines.append(line)
                 line = ""
@@ -196,16 +194,16 @@ def fast_import_stream(patches: int, seed: int, shape: Shape) -> Iterator[bytes]
     text = _Text(rng)
     pool = patches + 8 if shape.reuse_files else patches * shape.files_per_patch[1]
     tree = {p: text.file(p, rng.randint(*shape.base_lines)) for p in _paths(rng, pool)}
-    untouched = sorted(tree)
+    choosable = sorted(tree)
     yield _commit("refs/heads/base", 1, AUTHORS[0], EPOCH, "base tree\n")
     for path, lines in tree.items():
         yield _modify(path, lines)
     yield b"\n"
     for i in range(1, patches + 1):
         author = rng.choice(AUTHORS)
-        paths = rng.sample(untouched, rng.randint(*shape.files_per_patch))
+        paths = rng.sample(choosable, rng.randint(*shape.files_per_patch))
         if not shape.reuse_files:
-            untouched = [p for p in untouched if p not in paths]
+            choosable = [p for p in choosable if p not in paths]
         message = _message(text, i, author, paths[0])
         yield _commit("refs/heads/bench", i + 1, author, EPOCH + 60 * i, message)
         for path in paths:
@@ -237,8 +235,8 @@ def _with_ids(mails: str, patches: int, seed: int) -> str:
         ids = f"Message-Id: <bench-{seed}-{patches}-{n}@patchscope.invalid>\n"
         if n:
             ids += f"In-Reply-To: {cover_id}\nReferences: {cover_id}\n"
-        head, sep2, body = mail.partition("\n\n")
-        out.append(sep + head + "\n" + ids + sep2.removeprefix("\n") + body)
+        head, _, body = mail.partition("\n\n")
+        out.append(f"{sep}{head}\n{ids}\n{body}")
     return "".join(out)
 
 

@@ -99,7 +99,10 @@ class Sandbox:
         self, argv: Sequence[str], ok: Sequence[int] = (0,), feed: bytes | None = None
     ) -> bytes:
         """Run once and stop the bench with the command's own message if it failed."""
-        done = self.run(argv, feed)
+        try:
+            done = self.run(argv, feed)
+        except OSError as failure:  # b4 or git not installed
+            sys.exit(f"bench: cannot run {argv[0]}: {failure.strerror}")
         if done.returncode not in ok:
             error = done.stderr.decode(errors="replace").strip().splitlines()
             last = error[-1] if error else "no message"
@@ -159,11 +162,19 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
+def _say(message: str) -> None:
+    """Progress on stderr; the report itself goes to stdout at the end."""
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
 def generate(patches: int, seed: int) -> Path:
     """The generator runs as its own script, as a user would run it."""
     out = OUT / f"series-{patches}-s{seed}.mbox"
     argv = [sys.executable, str(BENCH / "gen_mbox.py"), "--patches", str(patches)]
-    subprocess.run([*argv, "--seed", str(seed), "--out", str(out)], check=True, capture_output=True)
+    done = subprocess.run([*argv, "--seed", str(seed), "--out", str(out)], capture_output=True)
+    if done.returncode:
+        sys.exit(f"bench: gen_mbox.py failed: {done.stderr.decode(errors='replace').strip()}")
+    _say(done.stdout.decode().strip())
     return out
 
 
@@ -307,11 +318,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=5, help="repetitions of each timing")
     args = parser.parse_args(argv)
     sizes = sorted({max(1, args.patches // 4), max(1, args.patches // 2), args.patches})
+    if not REFERENCE.is_file():
+        sys.exit(f"bench: no reference thread at {REFERENCE}")
     with tempfile.TemporaryDirectory(prefix="patchscope-bench-") as tmp:
         sandbox = Sandbox(Path(tmp))
+        _say("timing b4 and patchscope on the reference thread")
         ref_rows, ref_found = reference_rows(sandbox, args.reps)
         runs = [time_stat(sandbox, n, args.seed, args.reps) for n in sizes]
         large = runs[-1]
+        _say("timing git apply --numstat and unidiff")
         rows = ref_rows + large_rows(sandbox, large.mbox, large.seconds, args.reps)
         report = [*table(rows), "", f"reference thread: {ref_found}"]
         report += [f"{large.mbox.name}: {large.found}", "", "scaling of patchscope stat --json:"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from patchscope.diff.compose import Composed, compose
 from patchscope.diff.deps import Dependency, dependencies
 from patchscope.diff.diffstat import compare
+from patchscope.diff.lineage import replay
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, sort_findings
 from patchscope.ingest.series import Series
@@ -34,8 +35,9 @@ def verify(series: Series) -> Verified:
         )
     else:
         try:
-            deps = dependencies(numbered)
-            composed = compose(numbered) if series.cover else None
+            replayed = replay(numbered, with_trees=series.cover is not None)
+            deps = dependencies(numbered, replayed)
+            composed = compose(numbered, replayed) if series.cover else None
         except PatchscopeError as exc:
             findings.append(Finding(rule="replay-failed", severity="error", message=str(exc)))
     cover_ok: bool | None = None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+from patchscope.commands.output import write_json
 from patchscope.diff.rangediff import PatchRef, RangeDiff, RangeEntry, marker, range_diff
 from patchscope.errors import EXIT_CLEAN
 from patchscope.ingest.series import Series
@@ -24,8 +24,7 @@ def run_rangediff(old: str, new: str, *, as_json: bool, offline: bool) -> int:
     after = load_series(new, offline=offline)
     result = range_diff(before.patches, after.patches)
     if as_json:
-        json.dump(rangediff_json(before, after, result), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        write_json(rangediff_json(before, after, result))
     elif sys.stdout.isatty():
         _print_rich(result, width=_number_width(before, after))
     else:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
+from patchscope.commands.output import write_json
 from patchscope.diff.model import Diffstat
 from patchscope.errors import EXIT_CLEAN, EXIT_FINDINGS
 from patchscope.findings import reaches
@@ -23,8 +22,7 @@ def main(args: argparse.Namespace) -> int:
 def run_stat(source: str, *, as_json: bool, fail_on: str, offline: bool) -> int:
     verified = verify(load_series(source, offline=offline))
     if as_json:
-        json.dump(stat_json(verified), sys.stdout, indent=2, sort_keys=False)
-        sys.stdout.write("\n")
+        write_json(stat_json(verified))
     else:
         from patchscope.commands.stat_table import print_stat
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from patchscope.diff.lineage import FileContent, replay, write_tree
+from patchscope.diff.lineage import FileContent, Replay, replay, write_tree
 from patchscope.diff.lineage import describe as describe_touches
 from patchscope.diff.model import Diffstat, FileDiff
 from patchscope.errors import PatchscopeError
@@ -32,9 +32,12 @@ class Composed:
     changed_again: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def compose(patches: Sequence[tuple[int, Sequence[FileDiff]]]) -> Composed:
-    """`patches` is [(patch number, its files)] in series order."""
-    replayed = replay(patches)
+def compose(
+    patches: Sequence[tuple[int, Sequence[FileDiff]]], replayed: Replay | None = None
+) -> Composed:
+    """`patches` is [(patch number, its files)] in series order; `replayed`, when the
+    caller replayed them already (with trees), saves doing it twice."""
+    replayed = replayed or replay(patches)
     counts = _numstat(replayed.base, replayed.tip)
     diffstat = Diffstat(
         files=len(counts),

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from patchscope.diff.lineage import Touch, describe, replay
+from patchscope.diff.lineage import Replay, Touch, describe, replay
 from patchscope.diff.model import FileDiff
 
 ReasonKind = Literal["blob", "context", "removed"]
@@ -28,14 +28,16 @@ class Dependency:
     reasons: tuple[Reason, ...]
 
 
-def dependencies(patches: Sequence[tuple[int, Sequence[FileDiff]]]) -> tuple[Dependency, ...]:
+def dependencies(
+    patches: Sequence[tuple[int, Sequence[FileDiff]]], replayed: Replay | None = None
+) -> tuple[Dependency, ...]:
     """Every (later, earlier) pair with its reasons, sorted by patch, then depends_on.
 
     Line reasons come from replaying the series (lineage.py), so a blank line or a
     lone '}' is attributed to the patch that really put it there; raises ReplayError
     when a patch cannot be placed on what the earlier ones leave.
     """
-    replayed = replay(patches, with_trees=False)
+    replayed = replayed or replay(patches, with_trees=False)
     reasons: dict[tuple[int, int], list[Reason]] = {}
     for later, earlier, fd in _blob_matches(patches):
         detail = f"pre-image {fd.old_blob} is {earlier}/{replayed.total}'s post-image"

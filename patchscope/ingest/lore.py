@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import http.client
 import os
 import re
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -23,8 +18,6 @@ DEFAULT_BASE = "https://lore.kernel.org/all"
 TIMEOUT_SECONDS = 30
 MAX_MBOX_BYTES = 256 * 1024 * 1024  # decompressed; the largest known threads are a few MiB
 _CHUNK = 64 * 1024
-# Reading the response can fail only on the network side (reset, timeout, TLS, short read).
-_NETWORK_ERRORS = (OSError, http.client.HTTPException)
 
 # RFC 5322 msg-id: dot-atom-text "@" (dot-atom-text / no-fold-literal). Written by hand:
 # neither email.headerregistry nor email.utils checks a bare id without parsing a header.
@@ -89,7 +82,18 @@ def thread_mbox(msgid: str, *, offline: bool) -> Path:
     return path
 
 
+def _network_errors() -> tuple[type[Exception], ...]:
+    """Reading a response can fail only on the network side (reset, timeout, TLS, short read)."""
+    import http.client
+
+    return (OSError, http.client.HTTPException)
+
+
 def _download(msgid: str, target: Path) -> None:
+    # urllib, http and ssl cost a tenth of stat's start-up: only a download imports them.
+    import urllib.error
+    import urllib.request
+
     url = thread_url(msgid)
     request = urllib.request.Request(url, headers={"User-Agent": f"patchscope/{__version__}"})
     try:
@@ -101,7 +105,7 @@ def _download(msgid: str, target: Path) -> None:
         raise SourceError(f"lore unreachable: HTTP {exc.code} {exc.reason} for {url}") from None
     except urllib.error.URLError as exc:
         raise SourceError(f"lore unreachable: {exc.reason}") from None
-    except _NETWORK_ERRORS as exc:
+    except _network_errors() as exc:
         raise SourceError(f"lore unreachable: {exc}") from None
 
 
@@ -125,6 +129,9 @@ def _store(msgid: str, compressed: BinaryIO, target: Path) -> None:
 
 def _gunzip_capped(msgid: str, compressed: BinaryIO) -> Iterator[bytes]:
     """Decompress chunk by chunk and stop at MAX_MBOX_BYTES, so a gzip bomb costs no memory."""
+    import gzip
+    import zlib
+
     total = 0
     try:
         with gzip.GzipFile(fileobj=compressed, mode="rb") as stream:
@@ -138,5 +145,5 @@ def _gunzip_capped(msgid: str, compressed: BinaryIO) -> Iterator[bytes]:
                 yield chunk
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise SourceError(f"lore sent a broken gzip stream for {msgid}: {exc}") from None
-    except _NETWORK_ERRORS as exc:
+    except _network_errors() as exc:
         raise SourceError(f"lore unreachable: {exc}") from None

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from patchscope.diff.compose import Composed, compose
 from patchscope.diff.deps import Dependency, dependencies
-from patchscope.diff.diffstat import compare
+from patchscope.diff.diffstat import FilePair, mismatch_message, pair_files, summary_message
 from patchscope.diff.lineage import replay
+from patchscope.diff.model import Diffstat
 from patchscope.errors import PatchscopeError
-from patchscope.findings import Finding, sort_findings
+from patchscope.findings import Finding, Severity, sort_findings
 from patchscope.ingest.series import Series
 
 
@@ -42,11 +44,9 @@ def verify(series: Series) -> Verified:
             findings.append(Finding(rule="replay-failed", severity="error", message=str(exc)))
     cover_ok: bool | None = None
     if series.cover and series.cover.claimed and composed:
-        mismatches = compare(
-            series.cover.claimed, composed.diffstat, None, "cover-diffstat-mismatch"
-        )
-        findings.extend(_with_history(f, composed.changed_again) for f in mismatches)
-        cover_ok = not mismatches
+        mismatches = _cover_findings(series, series.cover.claimed, composed)
+        findings.extend(mismatches)
+        cover_ok = not any(f.severity == "error" for f in mismatches)
     return Verified(
         series=series,
         composed=composed,
@@ -54,6 +54,59 @@ def verify(series: Series) -> Verified:
         dependencies=deps,
         findings=tuple(sort_findings(findings)),
     )
+
+
+def _cover_findings(series: Series, claimed: Diffstat, composed: Composed) -> list[Finding]:
+    """Compare the cover letter's diffstat with the composition, file by file.
+
+    Without the base, lines no hunk shows are unknown, and git's diff heuristics may align
+    repeated lines (a lone `return -EINVAL;`) over them differently: for a file several
+    patches touch, the real count can exceed the minimal composed one. A claim that lies
+    between the composed count and the sum of the patches' own counts, with the same
+    parity (insertions minus deletions cannot change), is only noted.
+    """
+    bound: dict[str, int] = defaultdict(int)
+    touched: dict[str, int] = defaultdict(int)
+    for patch in series.patches:
+        for fd in patch.files:
+            bound[fd.path] += fd.changed
+            touched[fd.path] += 1
+    out: list[Finding] = []
+    for pair in pair_files(claimed, composed.diffstat):
+        if pair.says == pair.has:
+            continue
+        message = mismatch_message(pair)
+        if _within_alignment(pair, touched[pair.name], bound[pair.name]):
+            message += (
+                f"; git may align repeated lines over code no hunk shows, and the claim lies "
+                f"within what the patches allow ({pair.has}..{bound[pair.name]})"
+            )
+            out.append(_cover_finding("cover-diffstat-alignment", "info", message, pair.name))
+        else:
+            out.append(_cover_finding("cover-diffstat-mismatch", "error", message, pair.name))
+    summary = summary_message(claimed, composed.diffstat)
+    if summary:
+        nets_agree = (
+            claimed.files == composed.diffstat.files
+            and claimed.insertions - claimed.deletions
+            == composed.diffstat.insertions - composed.diffstat.deletions
+        )
+        only_alignment = all(f.severity == "info" for f in out)
+        if nets_agree and only_alignment:
+            out.append(_cover_finding("cover-diffstat-alignment", "info", summary, None))
+        else:
+            out.append(_cover_finding("cover-diffstat-mismatch", "error", summary, None))
+    return [_with_history(f, composed.changed_again) for f in out]
+
+
+def _within_alignment(pair: FilePair, touched: int, bound: int) -> bool:
+    if pair.says is None or pair.has is None or touched < 2:
+        return False
+    return pair.has <= pair.says <= bound and (pair.says - pair.has) % 2 == 0
+
+
+def _cover_finding(rule: str, severity: Severity, message: str, file: str | None) -> Finding:
+    return Finding(rule=rule, severity=severity, message=message, file=file)
 
 
 def _why_not_replay(series: Series) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from patchscope.diff.model import Diffstat, FileDiff
 from patchscope.diff.parse import unquote_path
@@ -77,31 +78,63 @@ def compute(files: Sequence[FileDiff]) -> Diffstat:
     )
 
 
-def compare(
-    claimed: Diffstat, computed: Diffstat, patch: int | None, rule: str
-) -> tuple[Finding, ...]:
-    """One error finding per file whose count differs, per missing/extra file, and the summary."""
-    findings: list[Finding] = []
+@dataclass(frozen=True)
+class FilePair:
+    """One file as the claim and the diff count it; a side is None when it lacks the file."""
+
+    name: str  # the computed path, or the claimed name when the diff lacks the file
+    says: int | None
+    has: int | None
+
+
+def pair_files(claimed: Diffstat, computed: Diffstat) -> list[FilePair]:
+    """Claimed names matched to computed paths (a '.../tail' by suffix), claim order first."""
+    pairs: list[FilePair] = []
     unmatched = dict(computed.per_file)
     for name, says in claimed.per_file.items():
         path = _match(name, unmatched)
         if path is None:
-            msg = (
-                f"{name}: the claimed diffstat shows {says} changed lines, the diff lacks the file"
-            )
-            findings.append(Finding(rule, "error", msg, patch=patch, file=name))
-            continue
-        has = unmatched.pop(path)
-        if has != says:
-            msg = f"{path}: the claimed diffstat shows {says} changed lines, the diff has {has}"
-            findings.append(Finding(rule, "error", msg, patch=patch, file=path))
-    for path, has in unmatched.items():
-        msg = f"{path}: the diff changes {has} lines, the claimed diffstat does not list the file"
-        findings.append(Finding(rule, "error", msg, patch=patch, file=path))
+            pairs.append(FilePair(name, says, None))
+        else:
+            pairs.append(FilePair(path, says, unmatched.pop(path)))
+    pairs.extend(FilePair(path, None, has) for path, has in unmatched.items())
+    return pairs
+
+
+def mismatch_message(pair: FilePair) -> str:
+    if pair.has is None:
+        return (
+            f"{pair.name}: the claimed diffstat shows {pair.says} changed lines, "
+            "the diff lacks the file"
+        )
+    if pair.says is None:
+        return (
+            f"{pair.name}: the diff changes {pair.has} lines, "
+            "the claimed diffstat does not list the file"
+        )
+    return (
+        f"{pair.name}: the claimed diffstat shows {pair.says} changed lines, "
+        f"the diff has {pair.has}"
+    )
+
+
+def summary_message(claimed: Diffstat, computed: Diffstat) -> str | None:
     said, got = _summary(claimed), _summary(computed)
-    if said != got:
-        msg = f"summary line claims {said}, the diff gives {got}"
-        findings.append(Finding(rule, "error", msg, patch=patch))
+    return None if said == got else f"summary line claims {said}, the diff gives {got}"
+
+
+def compare(
+    claimed: Diffstat, computed: Diffstat, patch: int | None, rule: str
+) -> tuple[Finding, ...]:
+    """One error finding per file whose count differs, per missing/extra file, and the summary."""
+    findings = [
+        Finding(rule, "error", mismatch_message(pair), patch=patch, file=pair.name)
+        for pair in pair_files(claimed, computed)
+        if pair.says != pair.has
+    ]
+    summary = summary_message(claimed, computed)
+    if summary:
+        findings.append(Finding(rule, "error", summary, patch=patch))
     return tuple(findings)
 
 

@@ -1,0 +1,78 @@
+"""The cover letter check where git's alignment over unseen lines can differ from ours."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bench.gen_mbox import generate
+from patchscope.cli import main
+
+# Seed 4 of the bench generator writes, through real git, a 12-patch series in which git's
+# own diff of one multiply-edited file aligns repeated lines over code no hunk shows.
+SEED, PATCHES = 4, 12
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(PATCHES, seed=SEED, out=tmp_path_factory.mktemp("gen") / "s.mbox")
+
+
+def _stat(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, dict]:
+    code = main(["stat", str(path), "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _per_patch_sum(text: str, path: str) -> int:
+    """What the patches' own diffstats say of `path`, added up (the cover letter excluded)."""
+    mails = re.split(r"(?m)^From [0-9a-f]{40} ", text)[2:]
+    pattern = re.compile(rf"^ {re.escape(path)} +\| +(\d+) ", re.M)
+    return sum(int(m.group(1)) for mail in mails for m in pattern.finditer(mail))
+
+
+def _edit_cover(text: str, path: str, count: int) -> str:
+    cover_end = text.index("\nFrom ", 1)
+    line = re.compile(rf"^( {re.escape(path)} +\| +)(\d+)( .*)$", re.M)
+    head = line.sub(lambda m: f"{m.group(1)}{count}{m.group(3)}", text[:cover_end], count=1)
+    return head + text[cover_end:]
+
+
+def test_alignment_differences_are_noted_not_errors(
+    capsys: pytest.CaptureFixture[str], series: Path
+) -> None:
+    code, doc = _stat(capsys, series)
+    assert code == 0
+    assert doc["cover"]["diffstat"]["ok"] is True
+    noted = [f for f in doc["findings"] if f["rule"] == "cover-diffstat-alignment"]
+    files = [f["file"] for f in noted if f["file"]]
+    assert files, "the seed no longer produces an alignment difference"
+    claimed = doc["cover"]["diffstat"]["claimed"]["per_file"]
+    composed = doc["cover"]["diffstat"]["computed"]["per_file"]
+    text = series.read_text()
+    for path in files:
+        assert composed[path] < claimed[path] <= _per_patch_sum(text, path)
+        assert (claimed[path] - composed[path]) % 2 == 0
+
+
+@pytest.mark.parametrize("delta", [1, "above"])
+def test_claims_outside_what_the_patches_allow_are_errors(
+    capsys: pytest.CaptureFixture[str], series: Path, tmp_path: Path, delta: int | str
+) -> None:
+    _, doc = _stat(capsys, series)
+    path = next(
+        f["file"] for f in doc["findings"] if f["rule"] == "cover-diffstat-alignment" and f["file"]
+    )
+    text = series.read_text()
+    composed = doc["cover"]["diffstat"]["computed"]["per_file"][path]
+    # an odd step breaks the parity insertions minus deletions fixes; "above" the patches' sum
+    # is more than any alignment of their lines can give
+    count = composed + 1 if delta == 1 else _per_patch_sum(text, path) + 2
+    edited = tmp_path / "edited.mbox"
+    edited.write_text(_edit_cover(text, path, count))
+    code, doc = _stat(capsys, edited)
+    assert code == 1
+    errors = [f for f in doc["findings"] if f["rule"] == "cover-diffstat-mismatch"]
+    assert [f["file"] for f in errors if f["file"]] == [path]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,3 +143,18 @@ def _replace_stat(cover: str, stat: str) -> str:
 @pytest.fixture
 def git_series(tmp_path: Path) -> GitSeries:
     return make_git_series(tmp_path)
+
+
+def closed_port() -> int:
+    """A port nothing listens on: bound once by us, then released."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Lore at a port nobody listens on, the cache in tmp_path: nothing leaves this machine."""
+    monkeypatch.setenv("PATCHSCOPE_LORE_URL", f"http://127.0.0.1:{closed_port()}/all")
+    monkeypatch.setenv("PATCHSCOPE_CACHE_DIR", str(tmp_path / "cache"))

@@ -6,13 +6,12 @@ import base64
 import json
 import quopri
 import re
-import socket
 from pathlib import Path
 
 import pytest
 
 from patchscope.cli import main
-from tests.conftest import GitSeries, git
+from tests.conftest import GitSeries, closed_port, git
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -82,11 +81,8 @@ def test_offline_lore_without_cache(
 def test_lore_unreachable(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as sock:  # a port nobody listens on once this closes
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     monkeypatch.setenv("PATCHSCOPE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("PATCHSCOPE_LORE_URL", f"http://127.0.0.1:{port}/all")
+    monkeypatch.setenv("PATCHSCOPE_LORE_URL", f"http://127.0.0.1:{closed_port()}/all")
     code, out, err = run(capsys, "<nothing.1234@example.org>")
     assert (code, out) == (2, "")
     assert err.startswith("patchscope: lore unreachable: ")

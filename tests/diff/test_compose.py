@@ -16,11 +16,7 @@ from patchscope.diff.lineage import ReplayError, replay, write_tree
 from patchscope.diff.model import FileDiff
 from patchscope.diff.parse import parse_diff
 from patchscope.errors import PatchscopeError
-from tests.conftest import git
-
-REFERENCE = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "series" / "memmap-hotadd-rfc-v2"
-) / "thread.mbox"
+from tests.conftest import REFERENCE_MBOX, git
 
 Patches = list[tuple[int, Sequence[FileDiff]]]
 
@@ -33,7 +29,7 @@ _SUMMARY = re.compile(r"(\d+) files? changed, (\d+) insertions?\(\+\), (\d+) del
 
 def reference_mails() -> dict[int, str]:
     """Message number (0 = cover letter) -> its text; replies are left out."""
-    mails = re.split(r"^From \S+ .*\n", REFERENCE.read_text(), flags=re.MULTILINE)
+    mails = re.split(r"^From \S+ .*\n", REFERENCE_MBOX.read_text(), flags=re.MULTILINE)
     numbered = {}
     for mail in mails:
         m = _PATCH_SUBJECT.search(mail)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import socket
 import threading
 import tracemalloc
 import zlib
@@ -18,6 +17,7 @@ import pytest
 from patchscope.errors import SourceError
 from patchscope.ingest import lore
 from patchscope.ingest.sources import load
+from tests.conftest import closed_port
 
 THREAD = Path(__file__).resolve().parents[1] / "fixtures" / "sources" / "thread.mbox"
 MSGID = "toy-0@example.org"
@@ -60,14 +60,6 @@ def fake_lore(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Lore]
     yield state
     server.shutdown()
     server.server_close()
-
-
-def closed_port() -> int:
-    """A port nothing listens on: bound once by us, then released."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def message_ids(mbox: bytes) -> list[str]:

@@ -19,15 +19,8 @@ import pytest
 
 from patchscope.errors import MailError
 from patchscope.ingest.mail import Mail, Person, parse_mail, read_mbox
+from tests.conftest import REFERENCE_MBOX
 
-THREAD = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "series"
-    / "memmap-hotadd-rfc-v2"
-    / "thread.mbox"
-)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 
 # The order and ids of the thread's README table.
@@ -55,7 +48,7 @@ PATCH = (
 
 @pytest.fixture(scope="module")
 def thread() -> list[Mail]:
-    return read_mbox(THREAD.read_bytes(), str(THREAD))
+    return read_mbox(REFERENCE_MBOX.read_bytes(), str(REFERENCE_MBOX))
 
 
 def mail_bytes(headers: str, body: bytes) -> bytes:
@@ -67,11 +60,11 @@ def mail_bytes(headers: str, body: bytes) -> bytes:
 
 def test_thread_has_eight_messages_with_the_readme_ids_in_order(thread: list[Mail]) -> None:
     assert [mail.message_id for mail in thread] == THREAD_IDS
-    assert [mail.origin for mail in thread] == [f"{THREAD}#{i}" for i in range(8)]
+    assert [mail.origin for mail in thread] == [f"{REFERENCE_MBOX}#{i}" for i in range(8)]
 
 
 def test_thread_ids_agree_with_a_plain_scan_of_the_file() -> None:
-    text = THREAD.read_text(encoding="utf-8")
+    text = REFERENCE_MBOX.read_text(encoding="utf-8")
     scanned = re.findall(r"^message-id: <(.+)>$", text, re.MULTILINE | re.IGNORECASE)
     assert scanned == THREAD_IDS
 
@@ -114,7 +107,7 @@ def test_thread_upper_case_cc_header_is_read(thread: list[Mail]) -> None:
 def test_thread_bodies_are_the_bytes_between_headers_and_next_message(
     thread: list[Mail],
 ) -> None:
-    text = THREAD.read_text(encoding="utf-8")
+    text = REFERENCE_MBOX.read_text(encoding="utf-8")
     patch4 = text.split("\nFrom osalvador@suse.de Tue Jan 22 10:37:08 2019\n")[1]
     patch4 = patch4.split("\n\nFrom david@redhat.com ")[0]
     assert thread[4].body == patch4.split("\n\n", 1)[1] + "\n"
@@ -122,12 +115,12 @@ def test_thread_bodies_are_the_bytes_between_headers_and_next_message(
 
 
 def test_thread_in_crlf_decodes_the_same(thread: list[Mail]) -> None:
-    crlf = THREAD.read_bytes().replace(b"\n", b"\r\n")
-    assert read_mbox(crlf, str(THREAD)) == thread
+    crlf = REFERENCE_MBOX.read_bytes().replace(b"\n", b"\r\n")
+    assert read_mbox(crlf, str(REFERENCE_MBOX)) == thread
 
 
 def test_thread_message_without_its_message_id_gets_a_synthetic_one() -> None:
-    data = THREAD.read_bytes().replace(
+    data = REFERENCE_MBOX.read_bytes().replace(
         b"Message-Id: <20190122103708.11043-3-osalvador@suse.de>\n", b""
     )
     mails = read_mbox(data, "t")

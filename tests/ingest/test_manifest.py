@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import tomllib
 from pathlib import Path
 
@@ -14,21 +13,11 @@ from patchscope.errors import SourceError
 from patchscope.ingest import lore
 from patchscope.ingest.manifest import read_manifest
 from patchscope.ingest.sources import load
+from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-REFERENCE_MANIFEST = ROOT / "series" / "memmap-hotadd-rfc-v2.toml"
-REFERENCE_MBOX = ROOT / ".." / "shared" / "series" / "memmap-hotadd-rfc-v2" / "thread.mbox"
+pytestmark = pytest.mark.usefixtures("no_network")
+
 THREAD = Path(__file__).resolve().parents[1] / "fixtures" / "sources" / "thread.mbox"
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Lore at a port nobody listens on, the cache in tmp_path: nothing leaves this machine."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    monkeypatch.setenv("PATCHSCOPE_LORE_URL", f"http://127.0.0.1:{port}/all")
-    monkeypatch.setenv("PATCHSCOPE_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def message_ids(mbox: Path) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -13,22 +12,11 @@ import pytest
 from patchscope.errors import SourceError
 from patchscope.ingest import lore
 from patchscope.ingest.sources import load
-from tests.conftest import GitSeries
+from tests.conftest import REFERENCE_MBOX, GitSeries
+
+pytestmark = pytest.mark.usefixtures("no_network")
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sources"
-REFERENCE_MBOX = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "series" / "memmap-hotadd-rfc-v2"
-) / "thread.mbox"
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Lore at a port nobody listens on, the cache in tmp_path: nothing leaves this machine."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    monkeypatch.setenv("PATCHSCOPE_LORE_URL", f"http://127.0.0.1:{port}/all")
-    monkeypatch.setenv("PATCHSCOPE_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def message_ids(mbox: Path) -> list[str]:

@@ -18,15 +18,8 @@ from patchscope.ingest.trailers import (
     reply_trailers,
     split_body,
 )
+from tests.conftest import REFERENCE_MBOX
 
-THREAD = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "series"
-    / "memmap-hotadd-rfc-v2"
-    / "thread.mbox"
-)
 MICHAL = Person("Michal Hocko", "mhocko@suse.com")
 OSCAR = Person("Oscar Salvador", "osalvador@suse.de")
 SIGNATURE = "-- \n2.13.7\n"
@@ -38,7 +31,7 @@ REF_31BC = CommitRef(
 
 @pytest.fixture(scope="module")
 def thread() -> list[Mail]:
-    return read_mbox(THREAD.read_bytes(), str(THREAD))
+    return read_mbox(REFERENCE_MBOX.read_bytes(), str(REFERENCE_MBOX))
 
 
 def git(args: list[str], stdin: str, cwd: Path) -> str:

@@ -2,24 +2,290 @@
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patchscope.code.model import SeriesFacts
+from patchscope.errors import SourceError
+from patchscope.findings import Finding, sort_findings
 from patchscope.ingest.series import Series
+
+if TYPE_CHECKING:
+    import git
+
+    from patchscope.code.callers import Site
+    from patchscope.code.maintainers import FileSections
+    from patchscope.code.place import Placement
+
+# Both kinds of tree search only C sources and headers, so they give the same answers.
+SOURCE_SUFFIXES = (".c", ".h")
+
+
+@dataclass(frozen=True)
+class GrepHit:
+    file: str
+    line: int
+    text: str  # the whole line, as in the file
+
+
+def words_pattern(words: Sequence[str]) -> re.Pattern[str]:
+    """Any of `words` between non-word characters, as `git grep -w` delimits a word."""
+    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines without their newline; unlike str.splitlines(), a form feed stays inside a line."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
 
 
 class Tree:
     """Read-only access to a kernel tree's files (directory or a git revision)."""
 
+    spec: str
 
-@dataclass(frozen=True)
-class TreeFacts:
-    pass
+    def read(self, path: str) -> str | None:
+        """The file's text, or None when the tree has no such file."""
+        raise NotImplementedError
+
+    def files(self) -> tuple[str, ...]:
+        """Every file's path, sorted, '/'-separated and relative to the top."""
+        raise NotImplementedError
+
+    def grep(self, words: Sequence[str]) -> tuple[GrepHit, ...]:
+        """Lines of *.c and *.h files holding one of `words` as a whole word, by file and line."""
+        raise NotImplementedError
+
+    def commit_title(self, sha: str) -> str | None:
+        """The subject of commit `sha`, or None when the history has no such commit."""
+        raise NotImplementedError
+
+    @property
+    def has_history(self) -> bool:
+        """Whether commit ids can be looked up at all."""
+        raise NotImplementedError
+
+
+class DirTree(Tree):
+    """A checkout on disk; its git history, when it has one, answers commit look-ups."""
+
+    def __init__(self, root: Path, spec: str) -> None:
+        self.root = root.resolve()
+        self.spec = spec
+        self._repo = _history_of(self.root)
+
+    def read(self, path: str) -> str | None:
+        target = self._inside(path)
+        if target is None or not target.is_file():
+            return None
+        return decode(target.read_bytes())
+
+    def files(self) -> tuple[str, ...]:
+        return tuple(sorted(self._walk()))
+
+    def grep(self, words: Sequence[str]) -> tuple[GrepHit, ...]:
+        if not words:
+            return ()
+        pattern = words_pattern(words)
+        needles = [word.encode() for word in words]
+        hits: list[GrepHit] = []
+        for name in self.files():
+            target = self._inside(name)
+            if target is None or not name.endswith(SOURCE_SUFFIXES):
+                continue
+            data = target.read_bytes()
+            if not any(needle in data for needle in needles):
+                continue
+            hits.extend(
+                GrepHit(name, number, line)
+                for number, line in enumerate(split_lines(decode(data)), start=1)
+                if pattern.search(line)
+            )
+        return tuple(hits)
+
+    def commit_title(self, sha: str) -> str | None:
+        return None if self._repo is None else _title(self._repo, sha)
+
+    @property
+    def has_history(self) -> bool:
+        return self._repo is not None
+
+    def _inside(self, path: str) -> Path | None:
+        """The file's real location; None for a path or symlink that leaves the tree."""
+        target = (self.root / path).resolve()
+        if not target.is_relative_to(self.root):
+            return None
+        return target
+
+    def _walk(self) -> Iterator[str]:
+        for top, dirs, names in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if d != ".git" and self._stays(Path(top) / d))
+            for name in names:
+                full = Path(top) / name
+                if self._stays(full):
+                    yield full.relative_to(self.root).as_posix()
+
+    def _stays(self, path: Path) -> bool:
+        return not path.is_symlink() or path.resolve().is_relative_to(self.root)
+
+
+class GitTree(Tree):
+    """One revision of a repository, read from its objects; the work tree is never used."""
+
+    def __init__(self, repo: git.Repo, commit: git.Commit, spec: str) -> None:
+        self.repo = repo
+        self.commit = commit
+        self.spec = spec
+
+    def read(self, path: str) -> str | None:
+        try:
+            blob = self.commit.tree / path
+        except KeyError:
+            return None
+        if blob.type != "blob":
+            return None
+        return decode(blob.data_stream.read())
+
+    def files(self) -> tuple[str, ...]:
+        listing = self.repo.git.ls_tree("-r", "-z", "--name-only", self.commit.hexsha)
+        return tuple(sorted(name for name in listing.split("\0") if name))
+
+    def grep(self, words: Sequence[str]) -> tuple[GrepHit, ...]:
+        import git
+
+        if not words:
+            return ()
+        rev = self.commit.hexsha
+        globs = [f"*{suffix}" for suffix in SOURCE_SUFFIXES]
+        try:
+            out = self.repo.git.grep(
+                "-z",
+                "-n",
+                "-w",
+                "-F",
+                "-I",
+                *_each("-e", words),
+                rev,
+                "--",
+                *globs,
+                strip_newline_in_stdout=False,
+            )
+        except git.GitCommandError as exc:
+            if exc.status == 1:  # git grep's "nothing found"
+                return ()
+            raise SourceError(f"{self.spec}: git grep failed: {exc.stderr.strip()}") from exc
+        return tuple(_grep_hits(out, f"{rev}:"))
+
+    def commit_title(self, sha: str) -> str | None:
+        return _title(self.repo, sha)
+
+    @property
+    def has_history(self) -> bool:
+        return True
+
+
+def _each(flag: str, values: Sequence[str]) -> list[str]:
+    return [item for value in values for item in (flag, value)]
+
+
+def _grep_hits(out: str, prefix: str) -> Iterator[GrepHit]:
+    """Read `git grep -z -n` output: 'REV:path' NUL line NUL text, one match a line."""
+    for record in out.split("\n"):
+        if not record:
+            continue
+        name, number, text = record.split("\0", 2)
+        yield GrepHit(name.removeprefix(prefix), int(number), text)
+
+
+def _history_of(root: Path) -> git.Repo | None:
+    if not (root / ".git").exists():
+        return None
+    import git
+
+    try:
+        return git.Repo(root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+
+
+def _title(repo: git.Repo, sha: str) -> str | None:
+    import git
+
+    try:  # an unknown id is BadName, a missing or non-commit object ValueError
+        commit = repo.commit(sha)
+    except (ValueError, git.BadName, git.BadObject):
+        return None
+    return str(commit.summary)
 
 
 def open_tree(spec: str) -> Tree:
-    raise NotImplementedError
+    """`DIR` or `git:PATH@REV`; one SourceError line for anything that cannot be read."""
+    if spec.startswith("git:"):
+        return _open_git(spec)
+    root = Path(spec)
+    if not root.is_dir():
+        raise SourceError(f"{spec}: no such directory for --tree")
+    return DirTree(root, spec)
+
+
+def _open_git(spec: str) -> GitTree:
+    import git
+
+    where, at, rev = spec.removeprefix("git:").rpartition("@")
+    if not at or not where or not rev:
+        raise SourceError(f"{spec}: a git tree is written git:PATH@REV")
+    try:
+        repo = git.Repo(where)
+    except git.NoSuchPathError as exc:
+        raise SourceError(f"{spec}: no such directory {where}") from exc
+    except git.InvalidGitRepositoryError as exc:
+        raise SourceError(f"{spec}: {where} is not a git repository") from exc
+    try:
+        commit = repo.commit(rev)
+    except (ValueError, git.BadName, git.GitCommandError) as exc:
+        raise SourceError(f"{spec}: unknown revision {rev} in {where}") from exc
+    return GitTree(repo, commit, spec)
+
+
+@dataclass(frozen=True)
+class TreeFacts:
+    """What the base tree adds to the series' own facts."""
+
+    spec: str
+    placement: Placement  # hunks placed stage by stage, and the touched files' texts
+    callers: tuple[Site, ...]  # every site of a touched function, after the series
+    prototypes: tuple[Site, ...]  # sites of functions whose prototype the series changes
+    maintainers: tuple[FileSections, ...]  # MAINTAINERS sections of each touched file
+    findings: tuple[Finding, ...]
 
 
 def tree_facts(series: Series, facts: SeriesFacts, tree: Tree) -> TreeFacts:
-    raise NotImplementedError
+    # imported here: these modules read the tree through the Tree type defined above
+    from patchscope.code.callers import callers, prototype_sites, touched_functions
+    from patchscope.code.commits import check_commit_refs
+    from patchscope.code.maintainers import maintainers_facts
+    from patchscope.code.place import place_series
+
+    placement = place_series(series, tree)
+    names = touched_functions(facts)
+    sections, not_cc = maintainers_facts(series, tree)
+    findings = [*placement.findings, *check_commit_refs(series, tree), *not_cc]
+    return TreeFacts(
+        spec=tree.spec,
+        placement=placement,
+        callers=callers(names, tree, placement),
+        prototypes=prototype_sites(facts, tree, placement),
+        maintainers=sections,
+        findings=tuple(sort_findings(findings)),
+    )

@@ -1,0 +1,275 @@
+"""Every site of a touched function in the whole tree, as the series leaves it.
+
+Sites are found by text (a whole-word grep: `git grep -w` on a git tree) and then
+classified with tree-sitter on the file that holds them: the node under the name tells
+a definition, a declaration, a call and any other reference apart, and its ancestors
+name the enclosing function. Files the series touches are read as the last stage of
+the placement left them, every other file as the tree has it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Literal
+
+import tree_sitter_c
+from tree_sitter import Language, Node, Parser
+
+from patchscope.code.model import SeriesFacts
+from patchscope.code.tree import GrepHit, split_lines, words_pattern
+
+if TYPE_CHECKING:
+    from patchscope.code.place import Placement
+    from patchscope.code.tree import Tree
+
+SiteKind = Literal["definition", "declaration", "call", "reference"]
+# Declarator wrappers between a function's name and the definition or declaration holding it.
+_WRAPPERS = frozenset({"pointer_declarator", "parenthesized_declarator", "attributed_declarator"})
+_HEADER = re.compile(r"^[A-Za-z_][^;]*?\b([A-Za-z_]\w*)\s*\([^;]*$")
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    kind: SiteKind
+    file: str
+    line: int
+    function: str | None  # the enclosing function; None at file scope
+    text: str  # the source line, stripped
+    in_series: bool  # the file is one the series touches
+    carries: bool | None  # has the series' new prototype (prototype sites); None: not asked
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a prototype fixes: return type and parameter types, names left out."""
+
+    returns: str
+    params: tuple[str, ...]
+    variadic: bool
+
+
+def touched_functions(facts: SeriesFacts) -> tuple[str, ...]:
+    """Functions the series defines, declares, changes or renames (old names too)."""
+    names = {
+        name
+        for patch in facts.patches
+        for change in patch.changes
+        if change.kind in ("function", "prototype")
+        for name in (change.name, change.old_name)
+        if name
+    }
+    return tuple(sorted(names))
+
+
+def callers(names: Iterable[str], tree: Tree, placement: Placement) -> tuple[Site, ...]:
+    """Every site of `names` in the tree after the series; calls and references alike."""
+    return tuple(_sites(tuple(names), tree, placement, {}))
+
+
+def prototype_sites(facts: SeriesFacts, tree: Tree, placement: Placement) -> tuple[Site, ...]:
+    """Definitions, declarations and calls of each function whose prototype the series
+    changes, each marked with whether it carries the last prototype the series gives."""
+    wanted: dict[str, Shape | None] = {}
+    for patch in facts.patches:
+        for change in patch.changes:
+            if change.change == "prototype" and change.new_signature:
+                wanted[change.name] = signature_shape(change.new_signature, change.name)
+    sites = _sites(tuple(sorted(wanted)), tree, placement, wanted)
+    return tuple(site for site in sites if site.kind != "reference")
+
+
+def _sites(
+    names: tuple[str, ...], tree: Tree, placement: Placement, shapes: dict[str, Shape | None]
+) -> Iterator[Site]:
+    if not names:
+        return
+    touched = {f.path: f.text for f in placement.final.files}
+    hits = [hit for hit in tree.grep(names) if hit.file not in touched]
+    hits.extend(_grep_text(names, touched))
+    pattern = words_pattern(names)
+    for file in sorted({hit.file for hit in hits}):
+        text = touched[file] if file in touched else tree.read(file)
+        if text is None:
+            continue
+        source = _Source(text)
+        for hit in sorted((h for h in hits if h.file == file), key=lambda h: h.line):
+            for match in pattern.finditer(hit.text):
+                yield source.site(match, hit, file in touched, shapes)
+
+
+def _grep_text(names: tuple[str, ...], texts: dict[str, str | None]) -> Iterator[GrepHit]:
+    """The same search as Tree.grep, over the texts the series leaves."""
+    pattern = words_pattern(names)
+    for file, text in texts.items():
+        if text is None or not file.endswith((".c", ".h")):
+            continue
+        for number, line in enumerate(split_lines(text), start=1):
+            if pattern.search(line):
+                yield GrepHit(file, number, line)
+
+
+@cache
+def _parser() -> Parser:
+    return Parser(Language(tree_sitter_c.language()))
+
+
+class _Source:
+    """One file parsed once, answering for every name found in it."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = split_lines(text)
+        self.root = _parser().parse(text.encode()).root_node
+
+    def site(
+        self, match: re.Match[str], hit: GrepHit, in_series: bool, shapes: dict[str, Shape | None]
+    ) -> Site:
+        name = match.group()
+        column = len(hit.text[: match.start()].encode())
+        row = hit.line - 1
+        node = self.root.descendant_for_point_range((row, column), (row, column + len(name)))
+        kind, holder = _classify(node) if node is not None else ("reference", None)
+        function = _enclosing(node) if node is not None else None
+        if function is None and node is not None and _in_error(node):
+            function = self._preceding_header(row)
+        carries = None
+        if name in shapes:
+            carries = _carries(kind, node, holder, shapes[name])
+        return Site(name, kind, hit.file, hit.line, function, hit.text.strip(), in_series, carries)
+
+    def _preceding_header(self, row: int) -> str | None:
+        """Fallback where tree-sitter gave up (an ERROR node): the nearest line above
+        that starts in column 0 and looks like a function header."""
+        for line in reversed(self.lines[:row]):
+            found = _HEADER.match(line)
+            if found:
+                return found.group(1)
+        return None
+
+
+def _classify(node: Node) -> tuple[SiteKind, Node | None]:
+    """The site's kind, and for a definition or declaration the node that holds it."""
+    parent = node.parent
+    if parent is None:
+        return "reference", None
+    if parent.type == "call_expression" and parent.child_by_field_name("function") == node:
+        return "call", parent
+    if parent.type == "function_declarator" and parent.child_by_field_name("declarator") == node:
+        holder = parent.parent
+        while holder is not None and holder.type in _WRAPPERS:
+            holder = holder.parent
+        if holder is not None and holder.type == "function_definition":
+            return "definition", holder
+        if holder is not None and holder.type == "declaration":
+            return "declaration", holder
+    return "reference", None
+
+
+def _enclosing(node: Node) -> str | None:
+    up = node.parent
+    while up is not None and up.type != "function_definition":
+        up = up.parent
+    if up is None:
+        return None
+    declarator = _function_declarator(up)
+    name = declarator.child_by_field_name("declarator") if declarator else None
+    return _text(name) if name is not None else None
+
+
+def _in_error(node: Node) -> bool:
+    up: Node | None = node
+    while up is not None:
+        if up.type == "ERROR":
+            return True
+        up = up.parent
+    return False
+
+
+def _function_declarator(holder: Node) -> Node | None:
+    declarator = holder.child_by_field_name("declarator")
+    while declarator is not None and declarator.type in _WRAPPERS:
+        declarator = declarator.child_by_field_name("declarator")
+    return (
+        declarator if declarator is not None and declarator.type == "function_declarator" else None
+    )
+
+
+def _carries(
+    kind: SiteKind, node: Node | None, holder: Node | None, want: Shape | None
+) -> bool | None:
+    if want is None or holder is None or node is None:
+        return None
+    if kind == "call":
+        arguments = holder.child_by_field_name("arguments")
+        if arguments is None or want.variadic:
+            return None
+        count = sum(1 for child in arguments.named_children if child.type != "comment")
+        return count == len(want.params)
+    shape = _shape(holder, node)
+    return None if shape is None else shape == want
+
+
+def signature_shape(signature: str, name: str) -> Shape | None:
+    """Parse a prototype as the facts give it ("int f(int a, long b)") into its shape."""
+    root = _parser().parse(f"{signature};".encode()).root_node
+    for holder in root.named_children:
+        declarator = _function_declarator(holder)
+        named = declarator.child_by_field_name("declarator") if declarator else None
+        if named is not None and _text(named) == name:
+            return _shape(holder, named)
+    return None
+
+
+def _shape(holder: Node, name: Node) -> Shape | None:
+    declarator = name.parent
+    if declarator is None or declarator.type != "function_declarator":
+        return None
+    kind = holder.child_by_field_name("type")
+    stars = _pointer_depth(holder, declarator)
+    returns = _fold((_text(kind) if kind is not None else "") + "*" * stars)
+    parameters = declarator.child_by_field_name("parameters")
+    params: list[str] = []
+    variadic = False
+    for child in parameters.named_children if parameters is not None else ():
+        if child.type == "variadic_parameter":
+            variadic = True
+        elif child.type != "comment":
+            params.append(_param_type(child))
+    if params == ["void"]:
+        params = []
+    return Shape(returns, tuple(params), variadic)
+
+
+def _pointer_depth(holder: Node, declarator: Node) -> int:
+    depth = 0
+    up = declarator.parent
+    while up is not None and up != holder:
+        depth += up.type == "pointer_declarator"
+        up = up.parent
+    return depth
+
+
+def _param_type(param: Node) -> str:
+    """The parameter's text without its name: 'struct page *page' -> 'struct page*'."""
+    text = _text(param)
+    inner = param.child_by_field_name("declarator")
+    while inner is not None and inner.type != "identifier":
+        inner = inner.child_by_field_name("declarator")
+    if inner is not None:
+        start = inner.start_byte - param.start_byte
+        raw = param.text or b""
+        text = (raw[:start] + raw[start + inner.end_byte - inner.start_byte :]).decode(
+            "utf-8", errors="replace"
+        )
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s*\*\s*", "*", " ".join(text.split()))
+
+
+def _text(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", errors="replace")

@@ -1,0 +1,161 @@
+"""MAINTAINERS: the sections covering each touched file, and whom the series left out.
+
+Written by hand: no Python library reads MAINTAINERS. The matching rules are the ones the
+file's own header documents and scripts/get_maintainer.pl applies:
+- `F:` a glob (`*` any run of characters, `?` one); a trailing `/` takes every file in
+  and below the directory; without one, the pattern must match the start of the path and
+  have as many `/` as the path (so `drivers/net/*` does not reach below drivers/net); a
+  bare directory name takes everything below it, like a trailing `/`;
+- `X:` the same rules; a section is left out for a file any of its `X:` patterns match;
+- `N:` a regular expression (Perl /x, so blanks in it do not count) searched in the path.
+`K:` patterns match the content of a patch, not a path, and are not used here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from patchscope.findings import Finding
+from patchscope.ingest.series import Series
+
+if TYPE_CHECKING:
+    from patchscope.code.tree import Tree
+
+_ENTRY = re.compile(r"([A-Z]):\s*(.*?)\s*$")
+_ADDRESS = re.compile(r"[^\s<>\"()]+@[^\s<>\"()]+")
+_ROLES = {"M": "maintainer", "L": "list"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    letter: str  # "M", "R", "L", "S", "F", "X", "N", "K", ...
+    value: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    entries: tuple[Entry, ...]
+
+    def values(self, letter: str) -> tuple[str, ...]:
+        return tuple(e.value for e in self.entries if e.letter == letter)
+
+    def covers(self, path: str) -> bool:
+        if any(_pattern_matches(path, p) for p in self.values("X")):
+            return False
+        return any(_pattern_matches(path, p) for p in self.values("F")) or any(
+            _regex_matches(path, r) for r in self.values("N")
+        )
+
+
+@dataclass(frozen=True)
+class FileSections:
+    file: str
+    sections: tuple[Section, ...]  # in the order MAINTAINERS lists them
+
+
+def parse_maintainers(text: str) -> tuple[Section, ...]:
+    """Blocks of lines between blank lines; a block with `X:` entries is a section, its
+    first line (when not an entry) the title. The prose above the list has none."""
+    sections: list[Section] = []
+    for block in _blocks(text.split("\n")):
+        entries = tuple(Entry(m[1], m[2]) for m in map(_ENTRY.fullmatch, block) if m)
+        if entries:
+            title = block[0].strip() if not _ENTRY.fullmatch(block[0]) else ""
+            sections.append(Section(title, entries))
+    return tuple(sections)
+
+
+def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
+    block: list[str] = []
+    for line in lines:
+        if line.strip():
+            block.append(line)
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _pattern_matches(path: str, pattern: str) -> bool:
+    if pattern.endswith("/"):
+        return _glob(pattern).match(path) is not None
+    if not any(c in pattern for c in "*?") and path.startswith(f"{pattern}/"):
+        return True  # a bare directory: the path lies below it, so it is one
+    return _glob(pattern).match(path) is not None and path.count("/") == pattern.count("/")
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """Prefix regex of a MAINTAINERS glob; `*` crosses `/` as get_maintainer.pl's does."""
+    parts = re.split(r"([*?])", pattern)
+    return re.compile("".join({"*": ".*", "?": "."}.get(p, re.escape(p)) for p in parts))
+
+
+def _regex_matches(path: str, regex: str) -> bool:
+    try:
+        return re.search(regex, path, re.VERBOSE) is not None
+    except re.error:
+        return False  # a Perl-only construct; the section is not taken on it
+
+
+def maintainers_facts(
+    series: Series, tree: Tree
+) -> tuple[tuple[FileSections, ...], tuple[Finding, ...]]:
+    """Sections per touched file, and a finding for each maintainer (M:) or list (L:) of
+    those sections that none of the series' mails reached: recipients, senders, authors."""
+    text = tree.read("MAINTAINERS")
+    if text is None:
+        return (), ()
+    sections = parse_maintainers(text)
+    reached = _reached(series)
+    files: list[FileSections] = []
+    findings: list[Finding] = []
+    for path, patch in _touched(series).items():
+        covering = tuple(s for s in sections if s.covers(path))
+        files.append(FileSections(path, covering))
+        findings.extend(_missing(path, patch, covering, reached))
+    return tuple(files), tuple(findings)
+
+
+def _touched(series: Series) -> dict[str, int]:
+    """Each path the series touches, with the first patch touching it."""
+    first: dict[str, int] = {}
+    for patch in series.patches:
+        for diff in patch.files:
+            for path in (diff.old_path, diff.path):
+                first.setdefault(path, patch.number)
+    return dict(sorted(first.items()))
+
+
+def _reached(series: Series) -> set[str]:
+    people = [p for patch in series.patches for p in patch.recipients]
+    people += [p for patch in series.patches for p in (patch.sender, patch.author)]
+    if series.cover is not None:
+        people += [*series.cover.recipients, series.cover.author]
+    return {person.email.lower() for person in people}
+
+
+def _missing(
+    path: str, patch: int, covering: tuple[Section, ...], reached: set[str]
+) -> Iterator[Finding]:
+    seen: set[str] = set()
+    for section in covering:
+        for entry in section.entries:
+            found = _ADDRESS.search(entry.value) if entry.letter in _ROLES else None
+            if found is None or found.group().lower() in reached | seen:
+                continue
+            seen.add(found.group().lower())
+            yield Finding(
+                rule="maintainers-not-cc",
+                severity="warning",
+                message=f"{path}: {_ROLES[entry.letter]} {found.group()} of "
+                f'"{section.title}" is not among the series\' recipients',
+                patch=patch,
+                file=path,
+                entity=found.group(),
+                evidence=(f"{section.title}: {entry.letter}: {entry.value}",),
+            )

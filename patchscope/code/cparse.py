@@ -1,0 +1,72 @@
+"""The one tree-sitter C parser and the small text helpers every extractor needs."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import tree_sitter_c
+from tree_sitter import Language, Node, Parser, Tree
+
+_SPACE = re.compile(r"\s+")
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
+_CONTINUATION = re.compile(r"\\\n")
+
+
+@cache
+def _parser() -> Parser:
+    """Built once: loading the grammar costs more than parsing a whole patch."""
+    return Parser(Language(tree_sitter_c.language()))
+
+
+def parse(text: str) -> Tree:
+    return _parser().parse(text.encode())
+
+
+def node_text(node: Node) -> str:
+    return (node.text or b"").decode(errors="replace")
+
+
+def fold(text: str) -> str:
+    """Comments dropped, line continuations joined, whitespace runs made one space."""
+    text = _CONTINUATION.sub(" ", _COMMENT.sub(" ", text))
+    return _SPACE.sub(" ", text).strip()
+
+
+def declared_name(node: Node | None) -> str | None:
+    """The identifier a (possibly pointer/array/function) declarator declares."""
+    while node is not None:
+        if node.type in ("identifier", "field_identifier", "type_identifier"):
+            return node_text(node)
+        if node.type == "parenthesized_declarator":  # `(*fn)(...)`: no field names inside
+            node = node.named_children[0] if node.named_children else None
+        else:
+            node = node.child_by_field_name("declarator")
+    return None
+
+
+def function_name(declarator: Node | None) -> str | None:
+    """The name when the declarator declares a function (not a pointer to one)."""
+    while declarator is not None and declarator.type in (
+        "pointer_declarator",
+        "attributed_declarator",
+    ):
+        declarator = declarator.child_by_field_name("declarator")
+    if declarator is None or declarator.type != "function_declarator":
+        return None
+    inner = declarator.child_by_field_name("declarator")
+    if inner is None or inner.type != "identifier":
+        return None
+    return node_text(inner)
+
+
+def find_function_declarator(declarator: Node | None) -> Node | None:
+    while declarator is not None and declarator.type != "function_declarator":
+        declarator = declarator.child_by_field_name("declarator")
+    return declarator
+
+
+def storage_classes(node: Node) -> frozenset[str]:
+    return frozenset(
+        node_text(child) for child in node.children if child.type == "storage_class_specifier"
+    )

@@ -1,0 +1,106 @@
+"""What several checks ask of a series: changed lines, areas, guards, visible definitions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from patchscope.code.model import Definition, Image, PatchFacts, Reference, SeriesFacts
+from patchscope.ingest.series import Patch, Series
+
+# Kinds that make a name exist for the compiler (the others are uses or members).
+DEFINING = frozenset({"function", "prototype", "macro", "global", "extern", "struct"})
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One patch with its facts and the post-image lines it adds."""
+
+    patch: Patch | None  # None when the series has no patch of that number (hand-made facts)
+    facts: PatchFacts
+    added: frozenset[tuple[str, int]]  # (file, post-image line) of every '+' line
+    shown: frozenset[tuple[str, int]]  # (file, post-image line) of every line the hunks show
+
+    @property
+    def number(self) -> int:
+        return self.facts.number
+
+    def is_added(self, file: str, line: int) -> bool:
+        """Whether the patch adds that post-image line; without the patch, every line counts."""
+        return self.patch is None or (file, line) in self.added
+
+    def shows(self, file: str, first: int, last: int) -> bool:
+        """Whether the hunks show every post-image line from `first` to `last` of `file`."""
+        low, high = min(first, last), max(first, last)
+        return self.patch is None or all((file, n) in self.shown for n in range(low, high + 1))
+
+
+def stages(series: Series, facts: SeriesFacts) -> list[Stage]:
+    """The patches in order, each paired with its facts."""
+    by_number = {p.number: p for p in series.patches}
+    staged = []
+    for pf in sorted(facts.patches, key=lambda pf: pf.number):
+        patch = by_number.get(pf.number)
+        staged.append(Stage(patch, pf, _lines(patch, "+"), _lines(patch, "+ ")))
+    return staged
+
+
+def _lines(patch: Patch | None, kinds: str) -> frozenset[tuple[str, int]]:
+    if patch is None:
+        return frozenset()
+    return frozenset(
+        (fd.path, line.new_no)
+        for fd in patch.files
+        for hunk in fd.hunks
+        for line in hunk.lines
+        if line.kind in kinds and line.new_no is not None
+    )
+
+
+def area(path: str) -> str:
+    """The kernel area a path belongs to, as the graph names it."""
+    parts = path.split("/")
+    if parts[0] == "arch" and len(parts) > 2:
+        return f"arch/{parts[1]}"
+    return parts[0] if parts[0] in ("mm", "include", "drivers", "kernel") else "other"
+
+
+def images(facts: Iterable[PatchFacts]) -> Iterator[Image]:
+    for pf in facts:
+        yield pf.before
+        yield pf.after
+
+
+def definitions_named(name: str, found: Iterable[Image]) -> list[Definition]:
+    return [d for image in found for d in image.definitions if d.name == name]
+
+
+def condition(text: str) -> str:
+    """A guard condition in one spelling: `defined(X)`, `IS_ENABLED(X)` and `X` are alike."""
+    text = " ".join(text.split())
+    negated = False
+    while text.startswith("!"):
+        negated = not negated
+        text = text[1:].strip()
+    match = re.fullmatch(r"(?:defined|IS_ENABLED)\s*\(?\s*(\w+)\s*\)?", text)
+    if match:
+        text = match.group(1)
+    if text.startswith("(") and text.endswith(")") and "(" not in text[1:-1]:
+        text = text[1:-1].strip()
+    return ("!" if negated else "") + text
+
+
+def negate(cond: str) -> str:
+    cond = condition(cond)
+    return cond[1:] if cond.startswith("!") else "!" + cond
+
+
+def guard_set(guard: Iterable[str]) -> frozenset[str]:
+    return frozenset(condition(g) for g in guard)
+
+
+def quote(where: Reference | Definition) -> str:
+    """An evidence line: where the code is and what it says."""
+    text = where.text if isinstance(where, Reference) else where.signature
+    return f"{where.file}:{where.line}: {text}"

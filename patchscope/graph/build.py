@@ -3,22 +3,37 @@
 Node ids spell what a node is: `function:FILE:NAME`, `macro:FILE:NAME`, `field:FILE:TAG.MEMBER`,
 `global:FILE:NAME`, `struct:FILE:TAG`, `prototype:NAME` (the group of same-named functions),
 `file:PATH`, `patch:N`. A name the series uses but never defines has FILE "" and area "unknown".
-Every attribute is a str, int or bool so that GraphML can hold the graph as it is.
+
+Edges carry `kind`; calls carry `via` ("direct" or the pointer field), uses carry `ref` (the
+reference kind), modifies `change` and `detail`, renamed_to `patch`, depends_on `reasons`
+(one "kind: file: detail" per line). Calls and uses also carry `before` and `after`: the
+patches (comma-separated) whose pre- and post-image show them, so a call a patch removes
+reads before="1", after="". Every attribute is a str, int or bool so that GraphML can hold
+the graph as it is.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from patchscope.code.model import Assignment, Change, Definition, Reference, SeriesFacts
+from patchscope.code.model import (
+    Assignment,
+    Change,
+    Definition,
+    EntityKind,
+    Reference,
+    SeriesFacts,
+)
 from patchscope.diff.deps import Dependency
 from patchscope.ingest.series import Series
 
 if TYPE_CHECKING:
     import networkx as nx
 
+    from patchscope.code.callers import Site
     from patchscope.code.tree import TreeFacts
 
 UNKNOWN = "unknown"
@@ -124,7 +139,8 @@ class _Builder:
         self.assignments = sorted(set(assignments), key=lambda a: (a.field, a.file, a.line))
         self.index: dict[tuple[str, str], list[Definition]] = {}
         for d in definitions:
-            self.index.setdefault((_NODE_KIND[d.kind], d.name), []).append(d)
+            if d.kind != "extern":  # a declaration: names resolve to the definition
+                self.index.setdefault((_NODE_KIND[d.kind], d.name), []).append(d)
 
     def node(self, kind: str, file: str, name: str, guard: str | None = None) -> str:
         nid = node_id(kind, file, name)
@@ -154,8 +170,6 @@ class _Builder:
         see (not static, or static inline in a header) is a candidate, one edge each.
         """
         found = self.index.get((kind, name), [])
-        if kind == "global":
-            found = [d for d in found if d.kind == "global"] or found
         same = [d for d in found if d.file == from_file]
         visible = same or [d for d in found if not d.static or d.file.endswith(".h")]
         return sorted({self.node(kind, d.file, name) for d in visible})
@@ -167,15 +181,18 @@ class _Builder:
         """The globals an extern declaration names; one the series never defines gets FILE ""."""
         return self.resolve("global", name, from_file) or [self.node("global", "", name)]
 
-    def entity(self, d: Definition) -> None:
-        """The node of a definition, with its file's defines/declares edge."""
+    def entity(self, d: Definition, *, guarded: bool) -> None:
+        """The node of a definition, with its file's defines/declares edge.
+
+        `guarded` is False for the tree's definitions: a site knows no #if around it.
+        """
         kind = _NODE_KIND[d.kind]
         file_node = self.node("file", d.file, d.file, "")
         if d.kind == "extern":
             for target in self.declared(d.name, d.file):
                 self.edge(file_node, target, "declares")
             return
-        nid = self.node(kind, d.file, d.name, guard_text(d.guard))
+        nid = self.node(kind, d.file, d.name, guard_text(d.guard) if guarded else None)
         self.edge(file_node, nid, "declares" if kind == "prototype" else "defines")
 
     def finish(self) -> nx.MultiDiGraph:
@@ -197,26 +214,57 @@ def build_graph(
 ) -> nx.MultiDiGraph:
     """The union of every image of every patch, each edge marked with the images that show it.
 
-    `tree` is accepted for the pipeline's sake; the base tree's facts do not reach the graph yet.
+    With a base tree, its definitions and declarations of the touched functions join the
+    nodes, and its calls of them (callers the patches never show) join the edges.
     """
     images = [
         (_Seen(p.number, after), image)
         for p in facts.patches
         for after, image in ((False, p.before), (True, p.after))
     ]
-    b = _Builder(
-        (d for _, image in images for d in image.definitions),
-        (a for _, image in images for a in image.assignments),
-    )
-    for _, image in images:
-        for d in image.definitions:
-            b.entity(d)
+    sites = (*tree.callers, *tree.prototypes) if tree else ()
+    shown = [d for _, image in images for d in image.definitions]
+    in_tree = _tree_definitions(sites)
+    b = _Builder([*shown, *in_tree], (a for _, image in images for a in image.assignments))
+    for d in shown:
+        b.entity(d, guarded=True)
+    for d in in_tree:
+        b.entity(d, guarded=False)
     _group_prototypes(b)
     for seen, image in images:
         for ref in image.references:
             _reference(b, ref, seen)
+    _tree_calls(b, sites)
     _patches(b, series, facts, dependencies)
     return b.finish()
+
+
+def _tree_definitions(sites: Iterable[Site]) -> list[Definition]:
+    """The tree's definitions and declarations, as Definitions with only a first line known."""
+    kinds: dict[str, EntityKind] = {"definition": "function", "declaration": "prototype"}
+    found = {(kinds[s.kind], s.name, s.file, s.line): s.text for s in sites if s.kind in kinds}
+    return [
+        Definition(kind, name, file, line, line, (), _static(text, name), text, "", False)
+        for (kind, name, file, line), text in sorted(found.items())
+    ]
+
+
+def _static(line: str, name: str) -> bool:
+    """`static` among the words before the name on a definition's first line."""
+    return "static" in line.split(name, 1)[0].split()
+
+
+def _tree_calls(b: _Builder, sites: Iterable[Site]) -> None:
+    """Calls the tree shows (tree=True on the edge); whether a prototype reached a definition."""
+    for s in sites:
+        if s.kind == "call" and s.function:
+            caller = b.node("function", s.file, s.function)
+            for callee in _callees(b, s.name, s.file):
+                b.edge(caller, callee, "calls", "direct", via="direct").attrs["tree"] = True
+        elif s.kind == "definition" and s.carries is not None:
+            group = b.node("prototype", "", s.name)
+            edge = b.edge(group, node_id("function", s.file, s.name), "declares")
+            edge.attrs["carries"] = s.carries
 
 
 def _group_prototypes(b: _Builder) -> None:
@@ -265,11 +313,15 @@ def _used(b: _Builder, ref: Reference) -> list[str]:
     """A read or written name is a macro, a global or a field, whichever the series defines.
 
     A name the series never defines could be any of these (or a local), so it gets no edge.
+    A bare member name is taken for a field only where the evidence line shows it reached
+    through `->` or `.`: locals are often named like fields (`altmap`, `flags`).
     """
     for kind in ("macro", "global"):
         found = b.resolve(kind, ref.name, ref.file)
         if found:
             return found
+    if "." not in ref.name and not re.search(rf"(->|\.)\s*{re.escape(ref.name)}\b", ref.text):
+        return []
     return _fields(b, ref.name)
 
 
@@ -325,7 +377,9 @@ def _change(b: _Builder, c: Change) -> None:
     kind = _NODE_KIND[c.kind]
     target = b.declared(c.name, c.file)[0] if c.kind == "extern" else b.node(kind, c.file, c.name)
     patch = f"patch:{c.patch}"
-    b.nodes.setdefault(patch, _Node("patch", str(c.patch), "", extra={"number": c.patch}))
+    b.nodes.setdefault(
+        patch, _Node("patch", str(c.patch), "", extra={"number": c.patch, "subject": ""})
+    )
     b.edge(patch, target, "modifies", c.change, change=c.change).details.append(c.detail)
     if c.change == "renamed" and c.old_name:
         b.edge(b.node(kind, c.file, c.old_name), target, "renamed_to", patch=c.patch)

@@ -40,8 +40,10 @@ def define(
     return Definition(kind, name, file, line, line + 3, guard, static, name, "", True)  # type: ignore[arg-type]
 
 
-def ref(kind: str, name: str, fn: str | None, file: str, via: str | None = None) -> Reference:
-    return Reference(kind, name, via, fn, file, 10, (), f"{name}(...)")  # type: ignore[arg-type]
+def ref(
+    kind: str, name: str, fn: str | None, file: str, via: str | None = None, text: str = ""
+) -> Reference:
+    return Reference(kind, name, via, fn, file, 10, (), text or f"{name}(...)")  # type: ignore[arg-type]
 
 
 def change(
@@ -83,7 +85,8 @@ AFTER_2 = Image(
         ref("call", "arch_add", "add_memory", MM),
         ref("call", "printk", "add_memory", MM),
         ref("write", "nr_added", "probe", DRV),
-        ref("use", "flags", "add_memory", MM),
+        ref("use", "flags", "add_memory", MM, text="if (r->flags & HP_FLAG)"),
+        ref("use", "flags", "probe", DRV, text="flags = 0;"),  # a local, not the field
         ref("use", "not_defined_anywhere", "add_memory", MM),
     ),
     assignments=(Assignment("init", "init_a", MM, 55), Assignment("init", "init_b", DRV, 85)),

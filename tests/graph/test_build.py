@@ -138,6 +138,8 @@ def test_uses_macros_globals_fields(graph: nx.MultiDiGraph) -> None:
     assert uses[(f"function:{DRV}:probe", f"global:{MM}:nr_added")] == "write"
     assert uses[(f"function:{MM}:add_memory", f"field:{HDR}:hp_r.flags")] == "use"
     assert uses[(f"function:{MM}:add_core", f"field:{HDR}:hp_r.init")] == "pointer_call"
+    # probe's `flags` is a local of the same name: no member access, no field edge
+    assert (f"function:{DRV}:probe", f"field:{HDR}:hp_r.flags") not in uses
 
 
 def test_before_and_after_images_mark_edges(graph: nx.MultiDiGraph) -> None:

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 SiteKind = Literal["definition", "declaration", "call", "reference"]
 # Declarator wrappers between a function's name and the definition or declaration holding it.
 _WRAPPERS = frozenset({"pointer_declarator", "parenthesized_declarator", "attributed_declarator"})
-_HEADER = re.compile(r"^[A-Za-z_][^;]*?\b([A-Za-z_]\w*)\s*\([^;]*$")
+# A function header in column 0: "int foo(", "static struct page *bar(", "SYSCALL_DEFINE2(".
+_HEADER = re.compile(r"^(?:[A-Za-z_][\w\s*]*?[\s*])?([A-Za-z_]\w*)\s*\([^;]*$")
+_OPENS_CALL = re.compile(r"\s*\(")
 
 
 @dataclass(frozen=True)
@@ -133,16 +135,18 @@ class _Source:
         node = self.root.descendant_for_point_range((row, column), (row, column + len(name)))
         kind, holder = _classify(node) if node is not None else ("reference", None)
         function = _enclosing(node) if node is not None else None
-        if function is None and node is not None and _in_error(node):
-            function = self._preceding_header(row)
+        if node is not None and _orphaned(node):
+            # tree-sitter lost the structure here (macro-heavy code): fall back to text
+            function = function or self._preceding_header(row)
+            if kind == "reference" and _OPENS_CALL.match(hit.text, match.end()):
+                kind = "call"
         carries = None
         if name in shapes:
             carries = _carries(kind, node, holder, shapes[name])
         return Site(name, kind, hit.file, hit.line, function, hit.text.strip(), in_series, carries)
 
     def _preceding_header(self, row: int) -> str | None:
-        """Fallback where tree-sitter gave up (an ERROR node): the nearest line above
-        that starts in column 0 and looks like a function header."""
+        """The nearest line above that starts in column 0 and looks like a function header."""
         for line in reversed(self.lines[:row]):
             found = _HEADER.match(line)
             if found:
@@ -179,13 +183,18 @@ def _enclosing(node: Node) -> str | None:
     return _text(name) if name is not None else None
 
 
-def _in_error(node: Node) -> bool:
-    up: Node | None = node
+def _orphaned(node: Node) -> bool:
+    """Inside an ERROR node, or inside a body that no function definition holds."""
+    in_body = False
+    up = node.parent
     while up is not None:
         if up.type == "ERROR":
             return True
+        if up.type == "function_definition":
+            return False
+        in_body = in_body or up.type == "compound_statement"
         up = up.parent
-    return False
+    return in_body
 
 
 def _function_declarator(holder: Node) -> Node | None:

@@ -3,9 +3,11 @@
 Written by hand: no Python library reads MAINTAINERS. The matching rules are the ones the
 file's own header documents and scripts/get_maintainer.pl applies:
 - `F:` a glob (`*` any run of characters, `?` one); a trailing `/` takes every file in
-  and below the directory; without one, the pattern must match the start of the path and
-  have as many `/` as the path (so `drivers/net/*` does not reach below drivers/net); a
-  bare directory name takes everything below it, like a trailing `/`;
+  and below the directory; without one, the pattern must match the whole path and have
+  as many `/` as the path (so `drivers/net/*` does not reach below drivers/net); a bare
+  directory name takes everything below it, like a trailing `/`. (get_maintainer.pl
+  matches only the start of the path, so `mm/sparse.c` would also take `mm/sparse.cx`;
+  the header means whole names, and so do we.)
 - `X:` the same rules; a section is left out for a file any of its `X:` patterns match;
 - `N:` a regular expression (Perl /x, so blanks in it do not count) searched in the path.
 `K:` patterns match the content of a patch, not a path, and are not used here.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from patchscope.findings import Finding
@@ -86,11 +89,12 @@ def _pattern_matches(path: str, pattern: str) -> bool:
         return _glob(pattern).match(path) is not None
     if not any(c in pattern for c in "*?") and path.startswith(f"{pattern}/"):
         return True  # a bare directory: the path lies below it, so it is one
-    return _glob(pattern).match(path) is not None and path.count("/") == pattern.count("/")
+    return _glob(pattern).fullmatch(path) is not None and path.count("/") == pattern.count("/")
 
 
+@cache  # a real MAINTAINERS holds some 20,000 patterns, each tried for every touched file
 def _glob(pattern: str) -> re.Pattern[str]:
-    """Prefix regex of a MAINTAINERS glob; `*` crosses `/` as get_maintainer.pl's does."""
+    """The regex of a MAINTAINERS glob; `*` crosses `/` as get_maintainer.pl's does."""
     parts = re.split(r"([*?])", pattern)
     return re.compile("".join({"*": ".*", "?": "."}.get(p, re.escape(p)) for p in parts))
 

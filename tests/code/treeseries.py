@@ -7,7 +7,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchscope.code.model import Change, Image, PatchFacts, SeriesFacts
+from patchscope.code.model import (
+    Change,
+    ChangeKind,
+    EntityKind,
+    Image,
+    PatchFacts,
+    SeriesFacts,
+)
 from tests.conftest import git
 
 BASE = Path(__file__).resolve().parents[1] / "fixtures" / "tree" / "base"
@@ -164,14 +171,16 @@ def _empty() -> Image:
     return Image((), (), ())
 
 
-def _change(patch: int, kind: str, name: str, file: str, change: str, **rest: str) -> Change:
+def _change(
+    patch: int, kind: EntityKind, name: str, file: str, change: ChangeKind, **rest: str
+) -> Change:
     return Change(
         patch=patch,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         name=name,
         file=file,
         line=1,
-        change=change,  # type: ignore[arg-type]
+        change=change,
         detail="",
         old_name=None,
         old_signature=rest.get("old"),

@@ -1,0 +1,142 @@
+"""MAINTAINERS sections of touched files, and the maintainers and lists a series left out."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from patchscope.code.maintainers import Section, maintainers_facts, parse_maintainers
+from patchscope.code.tree import open_tree
+from patchscope.ingest.mail import Person
+from patchscope.ingest.series import Series
+from patchscope.pipeline import load_series
+from tests.code.treeseries import BASE, TreeSeries, make_tree_series
+
+SAMPLE = (BASE / "MAINTAINERS").read_text()
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> TreeSeries:
+    return make_tree_series(tmp_path_factory.mktemp("maintainers"))
+
+
+@pytest.fixture(scope="module")
+def series(made: TreeSeries) -> Series:
+    return load_series(str(made.mbox))
+
+
+def _section(*entries: str) -> Section:
+    text = "A SECTION\n" + "\n".join(entries) + "\n"
+    (section,) = parse_maintainers(text)
+    return section
+
+
+def test_sections_are_read_and_the_prose_above_is_not() -> None:
+    sections = parse_maintainers(SAMPLE)
+    titles = [s.title for s in sections]
+    assert titles == [
+        "ARM64 PORT (AARCH64 ARCHITECTURE)",
+        "DRIVER CORE",
+        "MEMORY HOT(UN)PLUG",
+        "MEMORY MANAGEMENT",
+        "X86 MM",
+        "THE REST",
+    ]
+    arm64 = sections[0]
+    assert arm64.values("M") == ("Catalin Marinas <catalin.marinas@arm.com>",)
+    assert arm64.values("L") == (
+        "linux-arm-kernel@lists.infradead.org (moderated for non-subscribers)",
+    )
+    assert arm64.values("F") == ("arch/arm64/",)
+
+
+# The examples of the header of the kernel's MAINTAINERS, one by one.
+@pytest.mark.parametrize(
+    ("entries", "path", "covered"),
+    [
+        (["F:\tdrivers/net/"], "drivers/net/a.c", True),
+        (["F:\tdrivers/net/"], "drivers/net/phy/b.c", True),
+        (["F:\tdrivers/net/"], "drivers/netdevsim/c.c", False),
+        (["F:\tdrivers/net/*"], "drivers/net/a.c", True),
+        (["F:\tdrivers/net/*"], "drivers/net/phy/b.c", False),
+        (["F:\t*/net/*"], "drivers/net/a.c", True),
+        (["F:\t*/net/*"], "net/a.c", False),
+        (["F:\tnet/", "X:\tnet/ipv6/"], "net/ipv4/route.c", True),
+        (["F:\tnet/", "X:\tnet/ipv6/"], "net/ipv6/route.c", False),
+        (["N:\t[^a-z]tegra"], "drivers/gpu/tegra/dc.c", True),
+        (["N:\t[^a-z]tegra"], "drivers/misc/integrator.c", False),
+        (["F:\tdrivers/base"], "drivers/base/memory.c", True),  # a bare directory
+        (["F:\tdrivers/base"], "drivers/base/power/main.c", True),
+        (["F:\tdrivers/base"], "drivers/based.c", False),
+        (["F:\tmm/sparse?.c"], "mm/sparse1.c", True),
+        (["F:\tmm/sparse?.c"], "mm/sparse.c", False),
+        (["F:\tmm/sparse.c"], "mm/sparse.c", True),
+        (["F:\tmm/sparse.c"], "mm/sparse-vmemmap.c", False),
+        (["F:\t*", "F:\t*/"], "anything/at/all.c", True),
+        (["F:\t*", "F:\t*/"], "Makefile", True),
+    ],
+)
+def test_file_patterns_follow_the_documented_rules(
+    entries: list[str], path: str, covered: bool
+) -> None:
+    assert _section(*entries).covers(path) is covered
+
+
+def test_touched_files_get_their_sections(made: TreeSeries, series: Series) -> None:
+    files, _ = maintainers_facts(series, open_tree(f"git:{made.repo}@main"))
+    assert {f.file: [s.title for s in f.sections] for f in files} == {
+        "arch/x86/mm/init_64.c": ["X86 MM", "THE REST"],
+        "include/linux/memory_hotplug.h": ["MEMORY HOT(UN)PLUG", "THE REST"],
+        # MEMORY MANAGEMENT takes mm/ but leaves this file out with X:
+        "mm/memory_hotplug.c": ["MEMORY HOT(UN)PLUG", "THE REST"],
+    }
+
+
+def test_who_was_not_cced_is_reported(made: TreeSeries, series: Series) -> None:
+    _, findings = maintainers_facts(series, open_tree(f"git:{made.repo}@main"))
+    assert sorted((f.file, f.entity) for f in findings) == [
+        ("arch/x86/mm/init_64.c", "dave.hansen@linux.intel.com"),
+        ("arch/x86/mm/init_64.c", "x86@kernel.org"),
+    ]
+    assert {(f.rule, f.severity, f.patch) for f in findings} == {
+        ("maintainers-not-cc", "warning", 1)
+    }
+    lists = [f for f in findings if f.entity == "x86@kernel.org"]
+    assert "X86 MM" in lists[0].message and "list" in lists[0].message
+    # linux-mm and David Hildenbrand were Cc'd: nothing about them
+    assert not any(f.entity in ("linux-mm@kvack.org", "david@redhat.com") for f in findings)
+
+
+def test_adding_them_in_any_case_silences_the_check(made: TreeSeries, series: Series) -> None:
+    extra = (Person("Dave Hansen", "Dave.Hansen@linux.intel.com"), Person("", "X86@Kernel.org"))
+    first = dataclasses.replace(series.patches[0], recipients=series.patches[0].recipients + extra)
+    widened = dataclasses.replace(series, patches=(first, *series.patches[1:]))
+    _, findings = maintainers_facts(widened, open_tree(f"git:{made.repo}@main"))
+    assert findings == ()
+
+
+def test_dropping_a_cc_is_reported(made: TreeSeries, series: Series) -> None:
+    """Perturbed: without linux-mm anywhere, each file of its section gets a finding."""
+
+    def without(people: tuple[Person, ...]) -> tuple[Person, ...]:
+        return tuple(p for p in people if p.email != "linux-mm@kvack.org")
+
+    assert series.cover is not None
+    narrowed = dataclasses.replace(
+        series,
+        cover=dataclasses.replace(series.cover, recipients=without(series.cover.recipients)),
+        patches=tuple(
+            dataclasses.replace(p, recipients=without(p.recipients)) for p in series.patches
+        ),
+    )
+    _, findings = maintainers_facts(narrowed, open_tree(f"git:{made.repo}@main"))
+    assert sorted(str(f.file) for f in findings if f.entity == "linux-mm@kvack.org") == [
+        "include/linux/memory_hotplug.h",
+        "mm/memory_hotplug.c",
+    ]
+
+
+def test_no_maintainers_file_no_sections(series: Series, tmp_path: Path) -> None:
+    assert maintainers_facts(series, open_tree(str(tmp_path))) == ((), ())

@@ -8,6 +8,8 @@ tests/graph/test_reference.py.
 from __future__ import annotations
 
 import json
+import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import networkx as nx
@@ -18,8 +20,9 @@ from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX, GitSeries
 from tests.graph.handmade import FACTS
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def handmade_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hand-made facts in place of the facts stage, for the tests of the command layer."""
     monkeypatch.setattr("patchscope.code.facts.series_facts", lambda series: FACTS)
 
 
@@ -29,6 +32,7 @@ def run(capsys: pytest.CaptureFixture[bytes], *args: str) -> tuple[int, bytes, s
     return code, captured.out, captured.err.decode()
 
 
+@pytest.mark.usefixtures("handmade_facts")
 def test_json_to_stdout(git_series: GitSeries, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     code, out, err = run(capsysbinary, str(git_series.mbox), "--format", "json")
     assert (code, err) == (0, "")
@@ -47,6 +51,7 @@ def test_json_to_stdout(git_series: GitSeries, capsysbinary: pytest.CaptureFixtu
 
 
 @pytest.mark.parametrize("fmt", ["json", "graphml", "dot", "svg"])
+@pytest.mark.usefixtures("handmade_facts")
 def test_output_file_holds_what_stdout_shows(
     git_series: GitSeries, capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path, fmt: str
 ) -> None:
@@ -77,6 +82,7 @@ def test_refuses_a_patch_file_of_a_source_directory(
     assert first.read_bytes() == before
 
 
+@pytest.mark.usefixtures("handmade_facts")
 def test_new_file_in_a_source_directory_is_fine(
     git_series: GitSeries, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
@@ -91,6 +97,7 @@ def test_refuses_the_mbox_a_manifest_names(capsysbinary: pytest.CaptureFixture[b
     assert code == 2 and "refusing" in err
 
 
+@pytest.mark.usefixtures("handmade_facts")
 def test_missing_dot_is_exit_2(
     git_series: GitSeries,
     capsysbinary: pytest.CaptureFixture[bytes],
@@ -103,3 +110,31 @@ def test_missing_dot_is_exit_2(
     assert (code, out) == (2, b"")
     assert err == "patchscope: graphviz's 'dot' is not installed; --format svg needs it\n"
     assert not target.exists()
+
+
+def test_reference_series_graph(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    """The real facts stage on the reference thread: 2/4's arch -> mm calls, 3/4's pointer calls."""
+    code, out, err = run(capsysbinary, str(REFERENCE_MANIFEST), "--format", "json")
+    assert (code, err) == (0, "")
+    graph = nx.node_link_graph(json.loads(out), edges="edges")
+    add_pages = "function:mm/memory_hotplug.c:__add_pages"
+    callers = {u for u, _, k in graph.in_edges(add_pages, data="kind") if k == "calls"}
+    assert "function:arch/arm64/mm/mmu.c:arch_add_memory" in callers
+    assert "function:arch/x86/mm/init_64.c:add_pages" in callers
+    via = {a["via"]: v for _, v, a in graph.out_edges(add_pages, data=True) if a["kind"] == "calls"}
+    assert via["init"] == "function:mm/memory_hotplug.c:init_altmap_memmap"
+    assert via["constructor"] == "function:mm/sparse.c:mark_vmemmap_pages"
+    assert graph.nodes["patch:3"]["subject"] == (
+        "mm, memory_hotplug: allocate memmap from the added memory range for sparse-vmemmap"
+    )
+
+
+def test_reference_series_svg_twice(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz not installed")
+    _, first, _ = run(capsysbinary, str(REFERENCE_MANIFEST), "--format", "svg")
+    _, second, _ = run(capsysbinary, str(REFERENCE_MANIFEST), "--format", "svg")
+    assert first == second
+    root = ET.fromstring(first)
+    texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"arch_add_memory", "__add_pages", "mark_vmemmap_pages"} <= texts

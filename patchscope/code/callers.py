@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Literal
 
-import tree_sitter_c
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Node
 
+from patchscope.code.cparse import find_function_declarator, fold, node_text, parse
 from patchscope.code.model import SeriesFacts
 from patchscope.code.tree import GrepHit, split_lines, words_pattern
 
@@ -114,17 +113,12 @@ def _grep_text(names: tuple[str, ...], texts: dict[str, str | None]) -> Iterator
                 yield GrepHit(file, number, line)
 
 
-@cache
-def _parser() -> Parser:
-    return Parser(Language(tree_sitter_c.language()))
-
-
 class _Source:
     """One file parsed once, answering for every name found in it."""
 
     def __init__(self, text: str) -> None:
         self.lines = split_lines(text)
-        self.root = _parser().parse(text.encode()).root_node
+        self.root = parse(text).root_node
 
     def site(
         self, match: re.Match[str], hit: GrepHit, in_series: bool, shapes: dict[str, Shape | None]
@@ -180,7 +174,7 @@ def _enclosing(node: Node) -> str | None:
         return None
     declarator = _function_declarator(up)
     name = declarator.child_by_field_name("declarator") if declarator else None
-    return _text(name) if name is not None else None
+    return node_text(name) if name is not None else None
 
 
 def _orphaned(node: Node) -> bool:
@@ -198,12 +192,7 @@ def _orphaned(node: Node) -> bool:
 
 
 def _function_declarator(holder: Node) -> Node | None:
-    declarator = holder.child_by_field_name("declarator")
-    while declarator is not None and declarator.type in _WRAPPERS:
-        declarator = declarator.child_by_field_name("declarator")
-    return (
-        declarator if declarator is not None and declarator.type == "function_declarator" else None
-    )
+    return find_function_declarator(holder.child_by_field_name("declarator"))
 
 
 def _carries(
@@ -223,11 +212,11 @@ def _carries(
 
 def signature_shape(signature: str, name: str) -> Shape | None:
     """Parse a prototype as the facts give it ("int f(int a, long b)") into its shape."""
-    root = _parser().parse(f"{signature};".encode()).root_node
+    root = parse(f"{signature};").root_node
     for holder in root.named_children:
         declarator = _function_declarator(holder)
         named = declarator.child_by_field_name("declarator") if declarator else None
-        if named is not None and _text(named) == name:
+        if named is not None and node_text(named) == name:
             return _shape(holder, named)
     return None
 
@@ -238,7 +227,7 @@ def _shape(holder: Node, name: Node) -> Shape | None:
         return None
     kind = holder.child_by_field_name("type")
     stars = _pointer_depth(holder, declarator)
-    returns = _fold((_text(kind) if kind is not None else "") + "*" * stars)
+    returns = _fold((node_text(kind) if kind is not None else "") + "*" * stars)
     parameters = declarator.child_by_field_name("parameters")
     params: list[str] = []
     variadic = False
@@ -263,7 +252,7 @@ def _pointer_depth(holder: Node, declarator: Node) -> int:
 
 def _param_type(param: Node) -> str:
     """The parameter's text without its name: 'struct page *page' -> 'struct page*'."""
-    text = _text(param)
+    text = node_text(param)
     inner = param.child_by_field_name("declarator")
     while inner is not None and inner.type != "identifier":
         inner = inner.child_by_field_name("declarator")
@@ -277,8 +266,5 @@ def _param_type(param: Node) -> str:
 
 
 def _fold(text: str) -> str:
-    return re.sub(r"\s*\*\s*", "*", " ".join(text.split()))
-
-
-def _text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", errors="replace")
+    """cparse's folding, and no blanks around '*': 'struct page *' and 'struct page*' agree."""
+    return re.sub(r"\s*\*\s*", "*", fold(text))

@@ -155,3 +155,18 @@ def test_bad_tree_specs_are_one_clear_line(
     message = str(caught.value)
     assert says in message and "\n" not in message
     assert message.startswith(text)
+
+
+def test_facts_taken_from_the_patches_give_the_same_tree_facts(
+    made: TreeSeries, series: Series
+) -> None:
+    """The code-facts engine reads the same touched functions and prototype off the mails
+    as the hand-written FACTS do, so the tree's answers agree."""
+    from patchscope.code.facts import series_facts
+
+    tree = open_tree(f"git:{made.repo}@main")
+    by_hand = tree_facts(series, FACTS, tree)
+    engine = tree_facts(series, series_facts(series), tree)
+    assert engine.prototypes == by_hand.prototypes
+    assert engine.callers == by_hand.callers
+    assert [s.carries for s in engine.prototypes].count(False) == 1

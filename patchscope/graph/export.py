@@ -107,7 +107,11 @@ def _edge_line(u: str, v: str, attrs: dict[str, object]) -> str:
 
 
 def to_dot(graph: nx.MultiDiGraph) -> str:
-    """Nodes clustered and coloured by area, patches as boxes above them."""
+    """Nodes clustered and coloured by area, patches as boxes outside the clusters.
+
+    Written by hand (DOT is a small text format) so that neither pygraphviz nor pydot
+    becomes a dependency; Graphviz itself is needed only for SVG.
+    """
     clusters: dict[str, list[str]] = {}
     for nid, attrs in graph.nodes(data=True):
         clusters.setdefault(str(attrs.get("area", "")), []).append(_node_line(nid, attrs))

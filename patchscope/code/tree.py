@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from patchscope.code.callers import Site
     from patchscope.code.maintainers import FileSections
     from patchscope.code.place import Placement
+    from patchscope.code.spans import Span
 
 # Both kinds of tree search only C sources and headers, so they give the same answers.
 SOURCE_SUFFIXES = (".c", ".h")
@@ -264,6 +265,7 @@ class TreeFacts:
 
     spec: str
     placement: Placement  # hunks placed stage by stage, and the touched files' texts
+    spans: tuple[Span, ...]  # whole definitions of touched functions at every stage
     callers: tuple[Site, ...]  # every site of a touched function, after the series
     prototypes: tuple[Site, ...]  # sites of functions whose prototype the series changes
     maintainers: tuple[FileSections, ...]  # MAINTAINERS sections of each touched file
@@ -276,6 +278,7 @@ def tree_facts(series: Series, facts: SeriesFacts, tree: Tree) -> TreeFacts:
     from patchscope.code.commits import check_commit_refs
     from patchscope.code.maintainers import maintainers_facts
     from patchscope.code.place import place_series
+    from patchscope.code.spans import function_spans
 
     placement = place_series(series, tree)
     names = touched_functions(facts)
@@ -284,6 +287,7 @@ def tree_facts(series: Series, facts: SeriesFacts, tree: Tree) -> TreeFacts:
     return TreeFacts(
         spec=tree.spec,
         placement=placement,
+        spans=function_spans(names, placement),
         callers=callers(names, tree, placement),
         prototypes=prototype_sites(facts, tree, placement),
         maintainers=sections,

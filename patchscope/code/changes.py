@@ -79,19 +79,16 @@ def _compare(
     detail = _prototype_detail(a, b)
     if detail:
         return _change(number, b, "prototype", detail=detail, old=a)
-    touched = _touched(old, changed.get(("before", a.file), frozenset())) or _touched(
+    # The first piece's visible body is compared as text (a reflowed header is no
+    # change); the function's later pieces count when the patch changes a line there.
+    later = _touched(old, changed.get(("before", a.file), frozenset())) or _touched(
         new, changed.get(("after", b.file), frozenset())
     )
-    if a.kind in ("function", "prototype"):
-        same_body = a.complete and b.complete and a.body == b.body
-        return _change(number, b, "body") if touched and not same_body else None
-    if a.body != b.body:
-        return _change(number, b, "body")
-    return None
+    return _change(number, b, "body") if a.body != b.body or later else None
 
 
 def _touched(entity: Entity, lines: frozenset[int]) -> bool:
-    return any(start <= line <= end for start, end in entity.spans for line in lines)
+    return any(start <= line <= end for start, end in entity.spans[1:] for line in lines)
 
 
 def _prototype_detail(a: Definition, b: Definition) -> str:

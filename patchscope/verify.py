@@ -60,26 +60,27 @@ def _cover_findings(series: Series, claimed: Diffstat, composed: Composed) -> li
     """Compare the cover letter's diffstat with the composition, file by file.
 
     Without the base, lines no hunk shows are unknown, and git's diff heuristics may align
-    repeated lines (a lone `return -EINVAL;`) over them differently: for a file several
-    patches touch, the real count can exceed the minimal composed one. A claim that lies
-    between the composed count and the sum of the patches' own counts, with the same
-    parity (insertions minus deletions cannot change), is only noted.
+    repeated lines (a lone `return -EINVAL;`) over them differently, in either direction
+    and even past the patches' own counts added up, for a file several patches touch.
+    Such a file's claim is only noted when git could have produced it: the same parity
+    as the composed count and no less than its insertions minus deletions (neither can
+    change with the alignment). A file one patch touches must match exactly.
     """
-    bound: dict[str, int] = defaultdict(int)
     touched: dict[str, int] = defaultdict(int)
     for patch in series.patches:
         for fd in patch.files:
-            bound[fd.path] += fd.changed
             touched[fd.path] += 1
     out: list[Finding] = []
     for pair in pair_files(claimed, composed.diffstat):
         if pair.says == pair.has:
             continue
         message = mismatch_message(pair)
-        if _within_alignment(pair, touched[pair.name], bound[pair.name]):
+        added, removed = composed.lines.get(pair.name, (0, 0))
+        floor = abs(added - removed)
+        if touched[pair.name] > 1 and _could_align(pair, floor):
             message += (
-                f"; git may align repeated lines over code no hunk shows, and the claim lies "
-                f"within what the patches allow ({pair.has}..{bound[pair.name]})"
+                "; several patches edit the file and git may align repeated lines over code "
+                f"no hunk shows: the claim keeps the parity and is at least {floor}"
             )
             out.append(_cover_finding("cover-diffstat-alignment", "info", message, pair.name))
         else:
@@ -99,10 +100,10 @@ def _cover_findings(series: Series, claimed: Diffstat, composed: Composed) -> li
     return [_with_history(f, composed.changed_again) for f in out]
 
 
-def _within_alignment(pair: FilePair, touched: int, bound: int) -> bool:
-    if pair.says is None or pair.has is None or touched < 2:
+def _could_align(pair: FilePair, floor: int) -> bool:
+    if pair.says is None or pair.has is None:
         return False
-    return pair.has <= pair.says <= bound and (pair.says - pair.has) % 2 == 0
+    return pair.says >= floor and (pair.says - pair.has) % 2 == 0
 
 
 def _cover_finding(rule: str, severity: Severity, message: str, file: str | None) -> Finding:

@@ -30,6 +30,8 @@ class Composed:
     # path -> descriptions of lines one patch added and a later patch changed again,
     # e.g. "mm/sparse.c:812 added by 3/4, changed by 4/4"
     changed_again: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # path -> (insertions, deletions); their difference is what no alignment can change
+    lines: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def compose(
@@ -47,7 +49,7 @@ def compose(
     )
     removed = [touch for touch in replayed.touches if touch.kind == "removed"]
     changed = describe_touches(removed, replayed.total, then="changed")
-    return Composed(diffstat, {path: tuple(runs) for path, runs in changed.items()})
+    return Composed(diffstat, {path: tuple(runs) for path, runs in changed.items()}, counts)
 
 
 def _numstat(

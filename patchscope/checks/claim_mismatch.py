@@ -110,16 +110,20 @@ def _renames(hunks: list[tuple[FileDiff, Hunk]]) -> tuple[dict[str, str], _Token
     """Old -> new identifier pairs from the changed lines, and the first change that is no rename.
 
     Per hunk the removed and the added tokens must line up one to one, differing
-    only in identifiers that map consistently over the whole patch.
+    only in identifiers that map consistently over the whole patch. A pair is a
+    rename only when the old name is gone from the post-images: `f(count)` ->
+    `f(limit)` with `count` still in use passes another variable, a new value.
     """
+    sides = {kind: [_side(fd, hunk, kind) for fd, hunk in hunks] for kind in "-+"}
+    kept = {t.text for side in sides["+"] for t in side}
     mapping: dict[str, str] = {}
     odd: _Token | None = None
-    for fd, hunk in hunks:
-        removed = [t for t in _side(fd, hunk, "-") if t.changed]
-        added = [t for t in _side(fd, hunk, "+") if t.changed]
+    for before, after in zip(sides["-"], sides["+"], strict=True):
+        removed = [t for t in before if t.changed]
+        added = [t for t in after if t.changed]
         for i, new in enumerate(added):
-            old = removed[i] if i < len(removed) else None
-            if old is not None and (old.text == new.text or _renamed(old.text, new.text, mapping)):
+            old = removed[i].text if i < len(removed) else None
+            if old == new.text or (old and _renamed(old, new.text, mapping, kept)):
                 continue
             odd = odd or new
             break
@@ -129,8 +133,10 @@ def _renames(hunks: list[tuple[FileDiff, Hunk]]) -> tuple[dict[str, str], _Token
     return mapping, odd
 
 
-def _renamed(old: str, new: str, mapping: dict[str, str]) -> bool:
+def _renamed(old: str, new: str, mapping: dict[str, str], kept: set[str]) -> bool:
     if not (is_identifier(old) and is_identifier(new)) or {old, new} & _KEYWORDS:
+        return False
+    if old in kept:
         return False
     return mapping.setdefault(old, new) == new
 

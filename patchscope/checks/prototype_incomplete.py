@@ -5,34 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from patchscope.checks.cexpr import CExprError, is_identifier, tokenize
+from patchscope.checks.cexpr import CExprError, tokenize
 from patchscope.checks.scope import Stage, quote, stages
+from patchscope.code.callers import Shape, Site, signature_shape
 from patchscope.code.model import Change, Definition, Reference, SeriesFacts
 from patchscope.code.tree import TreeFacts
 from patchscope.findings import Finding
 from patchscope.ingest.series import Series
 
 RULE = "prototype-incomplete"
-
-# Words before a function name that say nothing about its type (kernel section and
-# inlining annotations differ between architectures' definitions of one function).
-_QUALIFIERS = frozenset({"static", "inline", "extern", "notrace", "asmlinkage", "noinline"})
-_TYPE_WORDS = frozenset(
-    {"void", "int", "long", "short", "char", "unsigned", "signed", "bool", "const", "struct"}
-    | {"union", "enum", "volatile", "float", "double"}
-)
-
-
-@dataclass(frozen=True)
-class Shape:
-    """A prototype without names: return type words and parameter types."""
-
-    returns: tuple[str, ...]
-    params: tuple[tuple[str, ...], ...] | None  # None when variadic or unreadable
-
-    def describe(self) -> str:
-        params = "..." if self.params is None else ", ".join(" ".join(p) for p in self.params)
-        return f"{' '.join(self.returns)} ({params})"
 
 
 @dataclass(frozen=True)
@@ -45,17 +26,27 @@ class _Prototype:
     new: frozenset[Shape]
     evidence: str
 
+    def counts(self, shapes: frozenset[Shape]) -> set[int]:
+        return {len(s.params) for s in shapes if not s.variadic}
+
 
 def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> list[Finding]:
+    """The series' own sites after each change; with a tree, the tree's verdict on every
+    file it finds a site of the function in, as the whole series leaves that file."""
     staged = stages(series, facts)
+    protos = list(_prototypes(staged))
     findings: dict[tuple[str, str, str], Finding] = {}
-    for proto in _prototypes(staged):
+    for proto in protos:
         for stage in staged:
             if stage.number < proto.patch or _superseded(proto, staged, stage):
                 continue
             for site, finding in _stale(proto, stage):
                 findings.setdefault((proto.name, finding.file or "", site), finding)
-    return list(findings.values())
+    if tree is None:
+        return list(findings.values())
+    judged = {(site.name, site.file) for site in tree.prototypes}
+    kept = [f for key, f in findings.items() if (key[0], key[1]) not in judged]
+    return kept + list(_tree_stale(protos, tree))
 
 
 def _prototypes(staged: list[Stage]) -> Iterator[_Prototype]:
@@ -65,13 +56,16 @@ def _prototypes(staged: list[Stage]) -> Iterator[_Prototype]:
             if c.change == "prototype" and c.old_signature and c.new_signature:
                 changes.setdefault(c.name, []).append(c)
         for name, found in sorted(changes.items()):
-            old = frozenset(shape(c.old_signature or "", name) for c in found)
-            new = frozenset(shape(c.new_signature or "", name) for c in found)
-            first = found[0]
-            evidence = (
-                f"patch {stage.number} changes {first.old_signature} -> {first.new_signature}"
-            )
+            old = _shapes(found, name, new=False)
+            new = _shapes(found, name, new=True)
+            was, now = found[0].old_signature, found[0].new_signature
+            evidence = f"patch {stage.number} changes {was} -> {now}"
             yield _Prototype(stage.number, name, old - new, new, evidence)
+
+
+def _shapes(changes: list[Change], name: str, *, new: bool) -> frozenset[Shape]:
+    signatures = (c.new_signature if new else c.old_signature for c in changes)
+    return frozenset(s for s in (signature_shape(sig or "", name) for sig in signatures) if s)
 
 
 def _superseded(proto: _Prototype, staged: list[Stage], stage: Stage) -> bool:
@@ -87,28 +81,40 @@ def _stale(proto: _Prototype, stage: Stage) -> Iterator[tuple[str, Finding]]:
     """(the site's text, its finding) for each site in the post-image still on an old shape."""
     after = stage.facts.after
     for d in after.definitions:
-        stale = d.kind in ("function", "prototype") and shape(d.signature, d.name) in proto.old
-        if d.name == proto.name and stale:
+        site = d.name == proto.name and d.kind in ("function", "prototype")
+        if site and signature_shape(d.signature, d.name) in proto.old:
             yield d.signature, _finding(proto, stage.number, d)
-    old_counts = {_count(s) for s in proto.old} - {None}
-    new_counts = {_count(s) for s in proto.new}
+    old_counts = proto.counts(proto.old) - proto.counts(proto.new)
     for ref in after.references:
-        if ref.name == proto.name and ref.kind == "call":
-            count = arguments(ref.text, ref.name)
-            if count in old_counts and count not in new_counts:
-                yield ref.text, _finding(proto, stage.number, ref)
+        call = ref.name == proto.name and ref.kind == "call"
+        if call and arguments(ref.text, ref.name) in old_counts:
+            yield ref.text, _finding(proto, stage.number, ref)
 
 
-def _count(s: Shape) -> int | None:
-    return None if s.params is None else len(s.params)
+def _tree_stale(protos: list[_Prototype], tree: TreeFacts) -> Iterator[Finding]:
+    """Sites the tree holds after the whole series that do not carry the last prototype."""
+    last = {proto.name: proto for proto in protos}
+    for site in tree.prototypes:
+        proto = last.get(site.name)
+        if proto is not None and site.carries is False and site.kind != "reference":
+            yield _finding(proto, proto.patch, site)
 
 
-def _finding(proto: _Prototype, patch: int, site: Definition | Reference) -> Finding:
-    if isinstance(site, Reference):
-        what = "calls"
+_VERBS = {"call": "calls", "definition": "defines", "declaration": "declares"}
+
+
+def _finding(proto: _Prototype, patch: int, site: Definition | Reference | Site) -> Finding:
+    if isinstance(site, Site):
+        what = _VERBS[site.kind]
+        shown = f"{site.file}:{site.line}: {site.text}"
+        if not site.in_series:
+            shown += " (a file the series does not touch)"
     else:
-        what = "defines" if site.kind == "function" else "declares"
-    new = " or ".join(sorted(s.describe() for s in proto.new))
+        what = "calls" if isinstance(site, Reference) else "defines"
+        if isinstance(site, Definition) and site.kind == "prototype":
+            what = "declares"
+        shown = quote(site)
+    new = " or ".join(sorted(_describe(s) for s in proto.new))
     return Finding(
         rule=RULE,
         severity="error",
@@ -119,37 +125,21 @@ def _finding(proto: _Prototype, patch: int, site: Definition | Reference) -> Fin
         file=site.file,
         line=site.line,
         entity=proto.name,
-        evidence=(proto.evidence, f"{what}: {quote(site)}"),
+        evidence=(proto.evidence, f"{what}: {shown}"),
     )
 
 
-def shape(signature: str, name: str) -> Shape:
-    """The types of a `ret name(params)` prototype, parameter names dropped."""
-    try:
-        tokens = tokenize(signature.split("{", 1)[0])
-    except CExprError:
-        return Shape((signature,), None)
-    at = next((i for i, t in enumerate(tokens[:-1]) if t == name and tokens[i + 1] == "("), None)
-    if at is None:
-        return Shape((signature,), None)
-    returns = tuple(t for t in tokens[:at] if t not in _QUALIFIERS and not t.startswith("__"))
-    params = _split(tokens, at + 1)
-    if params is None or any(p == ("...",) for p in params):
-        return Shape(returns, None)
-    if params == [("void",)]:
-        return Shape(returns, ())
-    return Shape(returns, tuple(_type_of(p) for p in params))
-
-
-def _type_of(param: tuple[str, ...]) -> tuple[str, ...]:
-    """A parameter's type: its last word goes when it is a name rather than a type word."""
-    if len(param) > 1 and is_identifier(param[-1]) and param[-1] not in _TYPE_WORDS:
-        return param[:-1]
-    return param
+def _describe(shape: Shape) -> str:
+    params = ", ".join(shape.params) or "void"
+    return f"{shape.returns} ({params}{', ...' if shape.variadic else ''})"
 
 
 def arguments(text: str, name: str) -> int | None:
-    """How many arguments the first call of `name` on a line passes; None if it runs on."""
+    """How many arguments the first call of `name` on a line passes; None if it runs on.
+
+    A call continued on the next line is not visible in a one-line Reference, so
+    its count stays unknown rather than guessed.
+    """
     try:
         tokens = tokenize(text)
     except CExprError:
@@ -157,31 +147,15 @@ def arguments(text: str, name: str) -> int | None:
     at = next((i for i, t in enumerate(tokens[:-1]) if t == name and tokens[i + 1] == "("), None)
     if at is None:
         return None
-    args = _split(tokens, at + 1)
-    return None if args is None else len(args)
-
-
-def _split(tokens: tuple[str, ...], open_at: int) -> list[tuple[str, ...]] | None:
-    """Top-level comma-separated items between `(` at `open_at` and its `)`; None if unclosed.
-
-    A call continued on the next line is not visible in a one-line Reference, so
-    its count stays unknown rather than guessed.
-    """
-    items: list[tuple[str, ...]] = []
-    current: list[str] = []
-    depth = 0
-    for token in tokens[open_at + 1 :]:
+    inside = tokens[at + 2 :]
+    commas, depth = 0, 0
+    for i, token in enumerate(inside):
         if token in ("(", "[", "{"):
             depth += 1
         elif token in (")", "]", "}"):
             if depth == 0:
-                if current or items:
-                    items.append(tuple(current))
-                return items
+                return commas + 1 if i else 0
             depth -= 1
-        if token == "," and depth == 0:
-            items.append(tuple(current))
-            current = []
-        else:
-            current.append(token)
+        elif token == "," and depth == 0:
+            commas += 1
     return None

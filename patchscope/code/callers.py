@@ -41,7 +41,9 @@ class Site:
     function: str | None  # the enclosing function; None at file scope
     text: str  # the source line, stripped
     in_series: bool  # the file is one the series touches
-    carries: bool | None  # has the series' new prototype (prototype sites); None: not asked
+    # has the series' new prototype; None: not a function whose prototype changes, a plain
+    # reference, or a prototype that does not parse
+    carries: bool | None
 
 
 @dataclass(frozen=True)
@@ -66,21 +68,29 @@ def touched_functions(facts: SeriesFacts) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def callers(names: Iterable[str], tree: Tree, placement: Placement) -> tuple[Site, ...]:
-    """Every site of `names` in the tree after the series; calls and references alike."""
-    return tuple(_sites(tuple(names), tree, placement, {}))
-
-
-def prototype_sites(facts: SeriesFacts, tree: Tree, placement: Placement) -> tuple[Site, ...]:
-    """Definitions, declarations and calls of each function whose prototype the series
-    changes, each marked with whether it carries the last prototype the series gives."""
+def new_prototypes(facts: SeriesFacts) -> dict[str, Shape | None]:
+    """Each function whose prototype the series changes, with the last prototype it gives
+    (None when that prototype does not parse)."""
     wanted: dict[str, Shape | None] = {}
     for patch in facts.patches:
         for change in patch.changes:
             if change.change == "prototype" and change.new_signature:
                 wanted[change.name] = signature_shape(change.new_signature, change.name)
-    sites = _sites(tuple(sorted(wanted)), tree, placement, wanted)
-    return tuple(site for site in sites if site.kind != "reference")
+    return wanted
+
+
+def sites(
+    names: Iterable[str], tree: Tree, placement: Placement, shapes: dict[str, Shape | None]
+) -> tuple[Site, ...]:
+    """Every site of `names` (calls and references alike) in the tree after the series;
+    a site of a name in `shapes` is marked with whether it carries that prototype."""
+    return tuple(_sites(tuple(sorted(set(names) | set(shapes))), tree, placement, shapes))
+
+
+def prototype_sites_among(
+    found: Iterable[Site], shapes: dict[str, Shape | None]
+) -> tuple[Site, ...]:
+    return tuple(site for site in found if site.name in shapes and site.kind != "reference")
 
 
 def _sites(

@@ -266,7 +266,7 @@ class TreeFacts:
     spec: str
     placement: Placement  # hunks placed stage by stage, and the touched files' texts
     spans: tuple[Span, ...]  # whole definitions of touched functions at every stage
-    callers: tuple[Site, ...]  # every site of a touched function, after the series
+    callers: tuple[Site, ...]  # every site of a touched function after the series, any kind
     prototypes: tuple[Site, ...]  # sites of functions whose prototype the series changes
     maintainers: tuple[FileSections, ...]  # MAINTAINERS sections of each touched file
     findings: tuple[Finding, ...]
@@ -274,7 +274,12 @@ class TreeFacts:
 
 def tree_facts(series: Series, facts: SeriesFacts, tree: Tree) -> TreeFacts:
     # imported here: these modules read the tree through the Tree type defined above
-    from patchscope.code.callers import callers, prototype_sites, touched_functions
+    from patchscope.code.callers import (
+        new_prototypes,
+        prototype_sites_among,
+        sites,
+        touched_functions,
+    )
     from patchscope.code.commits import check_commit_refs
     from patchscope.code.maintainers import maintainers_facts
     from patchscope.code.place import place_series
@@ -282,14 +287,16 @@ def tree_facts(series: Series, facts: SeriesFacts, tree: Tree) -> TreeFacts:
 
     placement = place_series(series, tree)
     names = touched_functions(facts)
+    shapes = new_prototypes(facts)
+    found = sites(names, tree, placement, shapes)  # one search of the tree for both
     sections, not_cc = maintainers_facts(series, tree)
     findings = [*placement.findings, *check_commit_refs(series, tree), *not_cc]
     return TreeFacts(
         spec=tree.spec,
         placement=placement,
         spans=function_spans(names, placement),
-        callers=callers(names, tree, placement),
-        prototypes=prototype_sites(facts, tree, placement),
+        callers=found,
+        prototypes=prototype_sites_among(found, shapes),
         maintainers=sections,
         findings=tuple(sort_findings(findings)),
     )

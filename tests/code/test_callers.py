@@ -10,14 +10,15 @@ import pytest
 from patchscope.code.callers import (
     Shape,
     Site,
-    callers,
-    prototype_sites,
+    new_prototypes,
+    prototype_sites_among,
     signature_shape,
+    sites,
     touched_functions,
 )
 from patchscope.code.model import SeriesFacts
-from patchscope.code.place import place, place_series
-from patchscope.code.tree import open_tree
+from patchscope.code.place import Placement, place, place_series
+from patchscope.code.tree import Tree, open_tree
 from patchscope.ingest.series import Series
 from patchscope.pipeline import load_series
 from tests.code.treeseries import BASE, FACTS, NEW_SIGNATURE, TreeSeries, make_tree_series
@@ -42,7 +43,12 @@ def _line_of(path: str, needle: str) -> int:
 
 def _sites(made: TreeSeries, series: Series, rev: str = "main") -> tuple[Site, ...]:
     tree = open_tree(f"git:{made.repo}@{rev}")
-    return callers(touched_functions(FACTS), tree, place_series(series, tree))
+    return sites(touched_functions(FACTS), tree, place_series(series, tree), {})
+
+
+def prototype_sites(facts: SeriesFacts, tree: Tree, placement: Placement) -> tuple[Site, ...]:
+    shapes = new_prototypes(facts)
+    return prototype_sites_among(sites((), tree, placement, shapes), shapes)
 
 
 def _prototypes(made: TreeSeries, series: Series, facts: SeriesFacts, rev: str) -> list[Site]:
@@ -182,5 +188,5 @@ def test_enclosing_function_where_tree_sitter_loses_the_structure(tmp_path: Path
         "\treturn add_memory_resource(0, 0, 0);\n}\n"
     )
     tree = open_tree(str(root))
-    (site,) = callers(["add_memory_resource"], tree, place([], tree.read))
+    (site,) = sites(["add_memory_resource"], tree, place([], tree.read), {})
     assert (site.kind, site.line, site.function) == ("call", 3, "SYSCALL_DEFINE2")

@@ -106,10 +106,11 @@ def _sites(
         text = touched[file] if file in touched else tree.read(file)
         if text is None:
             continue
-        source = _Source(text)
-        for hit in sorted((h for h in hits if h.file == file), key=lambda h: h.line):
-            for match in pattern.finditer(hit.text):
-                yield source.site(match, hit, file in touched, shapes)
+        source = _Source(text, file, file in touched)
+        # the parsed text's own lines, not grep's: both then decode bytes the same way
+        for number in sorted({hit.line for hit in hits if hit.file == file}):
+            for match in pattern.finditer(source.lines[number - 1]):
+                yield source.site(match, number, shapes)
 
 
 def _grep_text(names: tuple[str, ...], texts: dict[str, str | None]) -> Iterator[GrepHit]:
@@ -126,28 +127,29 @@ def _grep_text(names: tuple[str, ...], texts: dict[str, str | None]) -> Iterator
 class _Source:
     """One file parsed once, answering for every name found in it."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, file: str, in_series: bool) -> None:
         self.lines = split_lines(text)
         self.root = parse(text).root_node
+        self.file = file
+        self.in_series = in_series
 
-    def site(
-        self, match: re.Match[str], hit: GrepHit, in_series: bool, shapes: dict[str, Shape | None]
-    ) -> Site:
+    def site(self, match: re.Match[str], number: int, shapes: dict[str, Shape | None]) -> Site:
         name = match.group()
-        column = len(hit.text[: match.start()].encode())
-        row = hit.line - 1
+        row = number - 1
+        line = self.lines[row]
+        column = len(line[: match.start()].encode())
         node = self.root.descendant_for_point_range((row, column), (row, column + len(name)))
         kind, holder = _classify(node) if node is not None else ("reference", None)
         function = _enclosing(node) if node is not None else None
         if node is not None and _orphaned(node):
             # tree-sitter lost the structure here (macro-heavy code): fall back to text
             function = function or self._preceding_header(row)
-            if kind == "reference" and _OPENS_CALL.match(hit.text, match.end()):
+            if kind == "reference" and _OPENS_CALL.match(line, match.end()):
                 kind = "call"
         carries = None
         if name in shapes:
             carries = _carries(kind, node, holder, shapes[name])
-        return Site(name, kind, hit.file, hit.line, function, hit.text.strip(), in_series, carries)
+        return Site(name, kind, self.file, number, function, line.strip(), self.in_series, carries)
 
     def _preceding_header(self, row: int) -> str | None:
         """The nearest line above that starts in column 0 and looks like a function header."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,31 +52,31 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-class Tree:
+class Tree(ABC):
     """Read-only access to a kernel tree's files (directory or a git revision)."""
 
     spec: str
 
+    @abstractmethod
     def read(self, path: str) -> str | None:
         """The file's text, or None when the tree has no such file."""
-        raise NotImplementedError
 
+    @abstractmethod
     def files(self) -> tuple[str, ...]:
         """Every file's path, sorted, '/'-separated and relative to the top."""
-        raise NotImplementedError
 
+    @abstractmethod
     def grep(self, words: Sequence[str]) -> tuple[GrepHit, ...]:
         """Lines of *.c and *.h files holding one of `words` as a whole word, by file and line."""
-        raise NotImplementedError
 
+    @abstractmethod
     def commit_title(self, sha: str) -> str | None:
         """The subject of commit `sha`, or None when the history has no such commit."""
-        raise NotImplementedError
 
     @property
+    @abstractmethod
     def has_history(self) -> bool:
         """Whether commit ids can be looked up at all."""
-        raise NotImplementedError
 
 
 class DirTree(Tree):

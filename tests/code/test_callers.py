@@ -190,3 +190,18 @@ def test_enclosing_function_where_tree_sitter_loses_the_structure(tmp_path: Path
     tree = open_tree(str(root))
     (site,) = sites(["add_memory_resource"], tree, place([], tree.read), {})
     assert (site.kind, site.line, site.function) == ("call", 3, "SYSCALL_DEFINE2")
+
+
+def test_a_line_that_is_not_utf8_is_read_alike_from_both_trees(tmp_path: Path) -> None:
+    repo = tmp_path / "latin"
+    (repo / "mm").mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "mm" / "old.c").write_bytes(b"void f(void)\n{\n\t/* Jos\xe9 */ target(1);\n}\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "latin-1")
+    found = []
+    for spec in (f"git:{repo}@main", str(repo)):
+        tree = open_tree(spec)
+        found.append(sites(["target"], tree, place([], tree.read), {}))
+    assert found[0] == found[1]
+    assert [(s.kind, s.line, s.function) for s in found[0]] == [("call", 3, "f")]

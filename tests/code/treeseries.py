@@ -85,7 +85,7 @@ def make_tree_series(where: Path) -> TreeSeries:
     )
     git(repo, "checkout", "-q", "-b", "series")
     _commit(repo, _patch1_message(core, arm64), _PATCH1)
-    _commit(repo, "mm, memory_hotplug: warn when a section cannot be added", _PATCH2)
+    _commit(repo, _PATCH2_MESSAGE, _PATCH2)
     out = where / "outgoing"
     git(repo, "format-patch", "-q", "--cover-letter", *RECIPIENTS, "-o", str(out), "main..series")
     cover = next(out.glob("0000-*"))
@@ -138,6 +138,10 @@ _PATCH1: list[Edit] = [
     ),
 ]
 
+_PATCH2_MESSAGE = (
+    "mm, memory_hotplug: warn when a section cannot be added\n\n"
+    "Signed-off-by: Ada Hacker <ada@example.org>"
+)
 # Two hunks far apart in one file.
 _PATCH2: list[Edit] = [
     (

@@ -134,7 +134,12 @@ def _plan(piece: Piece, lines: Sequence[str]) -> _Plan:
     if _continues_header(hint, shape) or _follows_bare_type(hint, lines):
         return _Plan((hint, *comment), (*closing, "}" * max(0, shape.end_brace)), None)
     enclosing = hint_function(hint)
-    if shape.min_brace < 0 or (shape.first_code_indent and (enclosing or hint.endswith("{"))):
+    if enclosing and next((line for line in lines if line.strip()), "") == "{":
+        # The piece opens the body of the function the hint names: a one-line hint
+        # is the whole header; a longer header is unseen, so a made-up one stands in.
+        header = hint if hint.count("(") == hint.count(")") else f"void {WRAPPER}(void)"
+        return _Plan((header, *comment), (*closing, "}" * max(0, shape.end_brace)), enclosing)
+    if shape.min_brace < 0 or shape.first_code_indent:
         depth = _depth(shape)
         if hint.endswith("{") and enclosing is None:
             opener = hint + "{" * (depth - 1)  # a struct or an initializer
@@ -365,7 +370,7 @@ class _PieceReader:
                 signature = fold(f"{self._head(member)} {self._text(declarator)}")
                 self._define(member, "field", f"{tag}.{name}", signature, "")
 
-    def _macro(self, node: Node, scope: _Scope | None = None) -> None:
+    def _macro(self, node: Node, function: str | None = None) -> None:
         name_node = node.child_by_field_name("name")
         if name_node is None:
             return
@@ -376,10 +381,14 @@ class _PieceReader:
         body = fold(self._text(value)) if value is not None else ""
         self._define(node, "macro", name, fold(f"#define {head} {body}"), body)
         if value is not None:
-            self._macro_references(name, _macro_params(params), value)
+            self._macro_references(function, _macro_params(params), value)
 
-    def _macro_references(self, macro: str, params: frozenset[str], value: Node) -> None:
-        """Macro bodies are not C until expanded, so names are read off the tokens."""
+    def _macro_references(self, function: str | None, params: frozenset[str], value: Node) -> None:
+        """Macro bodies are not C until expanded, so names are read off the tokens.
+
+        Their references belong to the function the #define stands in, if any (the
+        evidence line names the macro).
+        """
         row = self._row(value)
         for token in _TOKEN.finditer(fold(self._text(value))):
             member, name, call = token.group(1), token.group(2), token.group(3)
@@ -392,7 +401,7 @@ class _PieceReader:
                     kind,
                     name,
                     via,
-                    macro,
+                    function,
                     self.path,
                     self.piece.start + row,
                     self.guards[row],
@@ -411,7 +420,7 @@ class _PieceReader:
         if kind == "function_definition":
             self._function(node)
         elif kind in ("preproc_def", "preproc_function_def"):
-            self._macro(node)
+            self._macro(node, scope.function)
         elif kind == "declaration":
             self._types(node.child_by_field_name("type"))
             for declarator in node.children_by_field_name("declarator"):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 _CONDITIONAL = re.compile(r"\s*#\s*(ifdef|ifndef|if|elif|else|endif)\b(.*)")
 _DEFINE = re.compile(r"\s*#\s*define\s+(\w+)")
+_COMMENT_MIDDLE = re.compile(r"\s*\*(\s|$)")
 
 
 @dataclass(frozen=True)
@@ -144,9 +145,13 @@ def shape(lines: Sequence[str]) -> Shape:
 
 
 def _starts_in_comment(text: str) -> bool:
+    """A '*/' before any '/*', or a first line in the ` * text` style of a comment's middle."""
     close = text.find("*/")
     opening = text.find("/*")
-    return close != -1 and (opening == -1 or close < opening)
+    if close != -1 and (opening == -1 or close < opening):
+        return True
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return bool(_COMMENT_MIDDLE.match(first))
 
 
 class _Scanner:

@@ -109,7 +109,7 @@ def test_references_inside_a_function() -> None:
         ("use", "nr", None, 136),
     }
     in_macro = {(r.kind, r.name, r.in_function) for r in image.references if r.line == 104}
-    assert in_macro == {("use", "X_SHIFT", "X_PAGES")}
+    assert in_macro == {("use", "X_SHIFT", None)}  # a file-scope #define: no function
 
 
 def test_functions_stored_in_fields() -> None:
@@ -208,3 +208,36 @@ def test_series_macros_reach_other_patches(tmp_path: Path) -> None:
     # Patch 2 alone does not show the #define: the same call is a plain call there.
     (alone,) = patched(tmp_path / "alone", edit("toy_clamp(i);", "toy_clamp(i + 1);"))
     assert {r.kind for r in alone.after.references if r.name == "toy_clamp"} == {"call"}
+
+
+def test_piece_opening_the_body_under_a_one_line_hint() -> None:
+    lines = "{\n\tstruct page *page;\n\tint i;\n\n\ti = 0;\n"
+    image = image_of(lines, start=30, section="static void __init clear_nodes(void)")
+    assert [(d.kind, d.name, d.signature, d.line) for d in image.definitions] == [
+        ("function", "clear_nodes", "static void __init clear_nodes(void)", 30)
+    ]
+    twin = image_of(lines, start=30, section="static void __init clear_nodes(int a,")
+    assert [(d.kind, d.name, d.signature) for d in twin.definitions] == [
+        ("function", "clear_nodes", "")
+    ]
+
+
+def test_indented_piece_under_a_label_hint_has_no_globals() -> None:
+    """git's default hunk hint for C can be a label; the locals stay locals."""
+    lines = "\tfor (area = 0; area < nr; area++) {\n\t\tint ret;\n\n\t\tstart = base;\n"
+    image = image_of(lines, start=70, section="retry:")
+    assert image.definitions == ()
+    assert {(r.kind, r.name, r.in_function) for r in image.references} == {
+        ("write", "area", None),
+        ("use", "area", None),
+        ("use", "nr", None),
+        ("write", "start", None),
+        ("use", "base", None),
+    }
+    twin = image_of(lines.replace("\t", ""), start=70, section="retry:")
+    assert {d.name for d in twin.definitions} == {"ret"}  # at file scope a declaration is a global
+
+
+def test_piece_in_the_middle_of_a_long_comment() -> None:
+    lines = " * the limit on nodes is MAX_NUMNODES, so the\n * size per node is increased\n"
+    assert image_of(lines).definitions == ()

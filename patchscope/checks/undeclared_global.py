@@ -18,8 +18,11 @@ _USES = frozenset({"call", "use", "write"})
 def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> list[Finding]:
     staged = stages(series, facts)
     findings: dict[tuple[str, str], Finding] = {}
+    in_tree = _declared_in_tree(tree)
     for at, stage in enumerate(staged):
         for d in _new_globals(stage):
+            if d.name in in_tree:
+                continue
             for later in staged[at:]:
                 for ref in later.facts.after.references:
                     key = (d.name, ref.file)
@@ -27,6 +30,13 @@ def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> 
                         continue
                     findings[key] = _finding(d, ref, later.number)
     return list(findings.values())
+
+
+def _declared_in_tree(tree: TreeFacts | None) -> set[str]:
+    """Functions a header of the tree (as the series leaves it) declares."""
+    if tree is None:
+        return set()
+    return {s.name for s in tree.callers if s.kind == "declaration" and s.file.endswith(".h")}
 
 
 def _new_globals(stage: Stage) -> list[Definition]:

@@ -65,3 +65,19 @@ def test_no_functional_change_that_renames_a_parameter_is_clean(tmp_path: Path) 
 def test_no_claim_no_finding(tmp_path: Path) -> None:
     after = _source("kmalloc_nr", "count >= limit", "limit")
     assert _check(tmp_path, "mm: make hp_scan stricter", after) == []
+
+
+def test_no_functional_change_that_swaps_arguments(tmp_path: Path) -> None:
+    base = {FILE: "int hp_pair(int a, int b)\n{\n\treturn hp_sub(a, b);\n}\n"}
+    after = "int hp_pair(int a, int b)\n{\n\treturn hp_sub(b, a);\n}\n"
+    made = make_series(tmp_path, base, [("mm: hp_pair\n\nNo functional changes.", {FILE: after})])
+    found = claim_mismatch.check(made.series, made.facts, None)
+    assert keys(found) == {("claim-mismatch", 1, FILE, "hp_sub")}
+
+
+def test_rename_that_changes_a_type(tmp_path: Path) -> None:
+    base = {FILE: "static int hp_nr;\n"}
+    made = make_series(tmp_path, base, [("mm: rename hp_nr", {FILE: "static long hp_count;\n"})])
+    found = claim_mismatch.check(made.series, made.facts, None)
+    assert keys(found) == {("claim-mismatch", 1, FILE, None)}
+    assert found[0].evidence[1] == f"code: {FILE}:1: +static long hp_count;"

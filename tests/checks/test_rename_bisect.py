@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from patchscope.checks import bisect_order, rename_leftover
+from patchscope.code.tree import open_tree, tree_facts
 from tests.checks.kit import function, keys, make_series
 
 HEADER = "include/linux/hpsec.h"
@@ -74,3 +75,27 @@ def test_use_before_the_patch_that_adds_it(tmp_path: Path) -> None:
 
 def test_use_after_the_patch_that_adds_it(tmp_path: Path) -> None:
     assert _ordered(tmp_path, use_first=False) == []
+
+
+def _with_tree(tmp_path: Path, other_call: str) -> list:
+    base = {**BASE, "mm/other.c": "#include <linux/hpsec.h>\n\n" + function("hp_other", other_call)}
+    commits = [
+        (
+            "mm: rename kmalloc_section to alloc_section",
+            {HEADER: _header("alloc_section"), SPARSE: _sparse("alloc_section")},
+        )
+    ]
+    made = make_series(tmp_path, base, commits)
+    tree = tree_facts(made.series, made.facts, open_tree(f"git:{made.repo}@{made.base}"))
+    assert rename_leftover.check(made.series, made.facts, None) == []
+    return rename_leftover.check(made.series, made.facts, tree)
+
+
+def test_tree_caller_the_rename_missed(tmp_path: Path) -> None:
+    found = _with_tree(tmp_path, "kmalloc_section(2);")
+    assert keys(found) == {("rename-leftover", 1, "mm/other.c", "kmalloc_section")}
+    assert found[0].evidence[1] == "still used: mm/other.c:5: kmalloc_section(2);"
+
+
+def test_tree_without_old_callers(tmp_path: Path) -> None:
+    assert _with_tree(tmp_path, "return;") == []

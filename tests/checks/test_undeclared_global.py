@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from patchscope.checks import undeclared_global
+from patchscope.code.tree import open_tree, tree_facts
 from tests.checks.kit import keys, make_series
 
 HEADER = "include/linux/hpknob.h"
@@ -48,3 +49,23 @@ def test_one_declaration_missing(tmp_path: Path) -> None:
         "defined: mm/hpknob.c:5: int hp_take(int n)",
         "used: drivers/hp/probe.c:6: hp_take(1);",
     )
+
+
+def test_tree_header_declares_the_function(tmp_path: Path) -> None:
+    """The base tree's header already declares hp_take: only the variable is missing."""
+    base = {**BASE, HEADER: "#ifndef HPKNOB_H\n#define HPKNOB_H\nint hp_take(int n);\n#endif\n"}
+    patch = {
+        CORE: "#include <linux/hpknob.h>\n\nint hp_budget = 4;\n\n"
+        "int hp_take(int n)\n{\n\treturn hp_budget - n;\n}\n",
+        DRIVER: "#include <linux/hpknob.h>\n\nvoid hp_probe(void)\n{\n"
+        "\thp_budget = 8;\n\thp_take(1);\n}\n",
+    }
+    made = make_series(tmp_path, base, [("mm: let drivers set the hot-plug budget", patch)])
+    without = undeclared_global.check(made.series, made.facts, None)
+    assert keys(without) == {
+        ("undeclared-global", 1, DRIVER, "hp_budget"),
+        ("undeclared-global", 1, DRIVER, "hp_take"),
+    }
+    tree = tree_facts(made.series, made.facts, open_tree(f"git:{made.repo}@{made.base}"))
+    found = undeclared_global.check(made.series, made.facts, tree)
+    assert keys(found) == {("undeclared-global", 1, DRIVER, "hp_budget")}

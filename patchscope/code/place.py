@@ -37,7 +37,9 @@ class PlacedHunk:
 @dataclass(frozen=True)
 class FileText:
     path: str
-    text: str | None  # None: the file does not exist at this stage
+    # None: the file does not exist at this stage; a text always ends in a newline (a
+    # missing one at the end of a file is not kept)
+    text: str | None
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ def _stated_index(hunk: Hunk) -> int:
 
 
 def _find(lines: Sequence[str], pre: Sequence[str], want: int, lowest: int) -> int | None:
-    """The index nearest `want` (ties: later first, as patch tries) where `pre` matches."""
+    """The index nearest `want` where `pre` matches; of two as near, the later one."""
     highest = len(lines) - len(pre)
     want = min(max(want, lowest), max(highest, lowest))
     for at in _outwards(want, lowest, highest):

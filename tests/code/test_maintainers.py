@@ -140,3 +140,12 @@ def test_dropping_a_cc_is_reported(made: TreeSeries, series: Series) -> None:
 
 def test_no_maintainers_file_no_sections(series: Series, tmp_path: Path) -> None:
     assert maintainers_facts(series, open_tree(str(tmp_path))) == ((), ())
+
+
+def test_a_maintainer_who_sent_the_series_needs_no_cc(made: TreeSeries, series: Series) -> None:
+    dave = Person("Dave Hansen", "dave.hansen@linux.intel.com")
+    sent = dataclasses.replace(
+        series, patches=tuple(dataclasses.replace(p, sender=dave) for p in series.patches)
+    )
+    _, findings = maintainers_facts(sent, open_tree(f"git:{made.repo}@main"))
+    assert [f.entity for f in findings] == ["x86@kernel.org"]

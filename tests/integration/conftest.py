@@ -1,0 +1,39 @@
+"""A real kernel tree for the integration tests: Linux 6.1, unpacked once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.integration.linux61 import TARBALL, commit_tree, unpack
+
+# What the tests read: MAINTAINERS and the kernel's own get_maintainer.pl (the expected
+# recipients), and the folders where arch_add_memory is declared, defined and called.
+MEMBERS = [
+    "MAINTAINERS",
+    "scripts/get_maintainer.pl",
+    "mm/*",
+    "include/linux/*",
+    "arch/*/mm/*",
+]
+
+
+def require_tarball(tarball: Path) -> None:
+    """Skip without the tarball, except in CI (CI=true), which must really run these tests."""
+    if tarball.is_file():
+        return
+    reason = f"{tarball} is missing (apt-get install linux-source-6.1)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI=true, so the integration tests may not be skipped")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def linux61(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository of the unpacked parts, one commit, work tree at that commit."""
+    require_tarball(TARBALL)
+    repo = unpack(TARBALL, tmp_path_factory.mktemp("linux61") / "linux", MEMBERS)
+    commit_tree(repo)
+    return repo

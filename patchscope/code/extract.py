@@ -90,8 +90,20 @@ def is_all_caps(name: str) -> bool:
     return bool(_ALL_CAPS.fullmatch(name))
 
 
-def extract(fragment: Fragment) -> Image:
-    images = [_PieceReader(fragment.path, piece).read() for piece in fragment.pieces]
+def extract(fragment: Fragment, old_headers: frozenset[str] = frozenset()) -> Image:
+    """Facts of one side of one file.
+
+    `old_headers` (for a post-image) are the functions whose headers the pre-image
+    shows.  git takes a hunk's hint from the pre-image, so after a patch renames a
+    function, a later hunk inside it still carries the old name; such a piece
+    belongs to the function the previous piece left open instead.
+    """
+    images = []
+    carried: _Carried = _Carried(None, frozenset(), old_headers)
+    for piece in fragment.pieces:
+        reader = _PieceReader(fragment.path, piece, carried)
+        images.append(reader.read())
+        carried = reader.carry()
     return Image(
         tuple(d for image in images for d in image.definitions),
         tuple(r for image in images for r in image.references),
@@ -188,10 +200,25 @@ class _Scope:
     locals: frozenset[str]
 
 
+@dataclass(frozen=True)
+class _Carried:
+    """What earlier pieces of the same file tell a piece."""
+
+    open_function: str | None  # a function the previous piece ends inside
+    headers: frozenset[str]  # functions whose headers earlier pieces showed
+    old_headers: frozenset[str]
+
+    def enclosing(self, hinted: str | None) -> str | None:
+        stale = hinted in self.old_headers and hinted not in self.headers
+        return self.open_function if stale and self.open_function else hinted
+
+
 @dataclass
 class _PieceReader:
     path: str
     piece: Piece
+    carried: _Carried
+    open_function: str | None = None
     definitions: list[Definition] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     assignments: list[Assignment] = field(default_factory=list)
@@ -203,12 +230,18 @@ class _PieceReader:
         self.guards = scan.guards(raw)
         plan = _plan(self.piece, self.lines)
         self.offset = len(plan.prefix)
-        self.enclosing = plan.enclosing
+        self.enclosing = self.carried.enclosing(plan.enclosing)
         text = "\n".join((*plan.prefix, *self.lines, *plan.suffix))
         self.source = text.encode()
         tree = parse(_ANNOTATION.sub(lambda m: " " * len(m.group()), text))
         self._file_scope(tree.root_node)
         return Image(tuple(self.definitions), tuple(self.references), tuple(self.assignments))
+
+    def carry(self) -> _Carried:
+        headers = {d.name for d in self.definitions if d.kind == "function" and d.signature}
+        return _Carried(
+            self.open_function, self.carried.headers | headers, self.carried.old_headers
+        )
 
     # -- positions ---------------------------------------------------------
 
@@ -293,6 +326,8 @@ class _PieceReader:
             self._types(node.child_by_field_name("type"))
             scope = _Scope(name, params | _local_names(body))
             self._body(body, scope)
+            closed = self._inside(body) and not _missing_end(body)
+            self.open_function = None if closed else name
 
     def _partial_function(self, name: str, body: Node) -> None:
         """The function a mid-body piece belongs to: its header is not shown."""

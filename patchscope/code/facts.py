@@ -56,8 +56,11 @@ def _read(number: int, files: Sequence[FileDiff]) -> _Read:
             continue
         if diff.old_path != diff.path:
             renamed[diff.old_path] = diff.path
-        for fragment, images in zip(file_fragments(diff), (before, after), strict=True):
-            images.append(extract(fragment))
+        old, new = file_fragments(diff)
+        before.append(extract(old))
+        headers = frozenset(d.name for d in before[-1].definitions if d.signature)
+        after.append(extract(new, old_headers=headers))
+        for fragment in (old, new):
             lines = frozenset(n for piece in fragment.pieces for n in piece.changed)
             changed[(fragment.side, fragment.path)] = lines
     return _Read(number, _merge(before), _merge(after), changed, renamed)

@@ -151,3 +151,23 @@ def test_macro_body_change_and_its_twin(tmp_path: Path) -> None:
     )
     assert kinds(changed) == {("body", "macro", "TOY_SHIFT")}
     assert spaced.changes == ()
+
+
+def test_renamed_function_changed_further_down_keeps_its_new_name(tmp_path: Path) -> None:
+    """git names the lower hunk after the old name; the piece belongs to the renamed function."""
+    text = TOY_C.replace("int toy_add(", "int toy_append(").replace(
+        "toy_count++;", "toy_count += 2;"
+    )
+    header = TOY_H.replace("int toy_add(", "int toy_append(")
+    (patch,) = patched(tmp_path, {"mm/toy.c": text, "include/linux/toy.h": header})
+    assert kinds(patch) == {
+        ("renamed", "function", "toy_append"),
+        ("renamed", "prototype", "toy_append"),
+    }
+    writes = [r for r in patch.after.references if r.name == "toy_count" and r.kind == "write"]
+    assert [(r.in_function, r.line) for r in writes] == [
+        ("toy_append", line_of(text, "toy_count += 2"))
+    ]
+    # The pre-image keeps the old name for the same piece.
+    before = [r for r in patch.before.references if r.name == "toy_count" and r.kind == "write"]
+    assert [r.in_function for r in before] == ["toy_add"]

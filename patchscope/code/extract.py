@@ -1,12 +1,20 @@
 """Definitions, references and assignments from one side of one file, piece by piece.
 
-Each piece is parsed once.  When the scan shows that a piece starts inside a
-function body (a '}' closes a block it never opened, or its first code line is
-indented below a function-header hint), the piece is wrapped in a made-up
-function so tree-sitter reads statements, and the `@@ ... @@` hint names the
-function it really belongs to; when it starts inside a parameter list or after
-a bare return type, the hint line is put back in front of it.  Either way line
-numbers stay those of the piece: the wrapper's lines map to no real line.
+Each piece is parsed once, but not always as it stands: tree-sitter reads a
+fragment as a whole file, and a hunk seldom starts at file scope.  The fallbacks,
+chosen from the hand scan (scan.py) and the `@@ ... @@` hint:
+
+- a piece starting inside a body (a '}' closes a block it never opened, or its
+  first code line is indented, kernel style) is wrapped in a made-up function,
+  as deep as its indentation says, and belongs to the function the hint names;
+  inside a struct or an initializer (a hint ending in '{') the hint itself opens it;
+- a piece starting inside a parameter list, after a bare return type (`static
+  int` as the hint) or with the '{' of a body gets the hint line put back in front;
+- a piece starting or ending inside a comment gets the comment opened or closed;
+- #if/#else/#endif lines are blanked (their guards are tracked by hand) so the two
+  branches of a conditional parse as plain code.
+
+Line numbers stay those of the piece: the added lines map to no real line.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from tree_sitter import Node
 from patchscope.code import scan
 from patchscope.code.cparse import (
     declared_name,
+    find_function_declarator,
     fold,
     function_name,
     node_text,
@@ -37,43 +46,13 @@ from patchscope.code.model import (
 )
 
 WRAPPER = "__patchscope_fragment__"
-_KEYWORDS = frozenset(
-    [
-        "if",
-        "for",
-        "while",
-        "switch",
-        "return",
-        "sizeof",
-        "do",
-        "else",
-        "case",
-        "goto",
-        "typeof",
-        "defined",
-        "__func__",
-        "unsigned",
-        "signed",
-        "int",
-        "long",
-        "short",
-        "char",
-        "void",
-        "const",
-        "volatile",
-        "struct",
-        "union",
-        "enum",
-        "static",
-        "inline",
-        "extern",
-        "break",
-        "continue",
-        "default",
-        "__typeof__",
-        "__attribute__",
-    ]
-)
+# C keywords and type words: never a global, a callee or a function's name.
+_C_WORDS = """
+    if for while switch return sizeof do else case goto typeof __typeof__ defined __func__
+    unsigned signed int long short char void const volatile struct union enum
+    static inline extern break continue default __attribute__
+"""
+_KEYWORDS = frozenset(_C_WORDS.split())
 _HINT_FUNCTION = re.compile(r"(?:[A-Za-z_]\w*[\s*]+)*([A-Za-z_]\w*)\s*\(")
 _BARE_TYPE = re.compile(r"[A-Za-z_][\w\s*]*")
 _CALL_START = re.compile(r"[A-Za-z_]\w*\s*\(")
@@ -142,25 +121,26 @@ def _plan(piece: Piece, lines: Sequence[str]) -> _Plan:
     hint = piece.section.strip()
     shape = scan.shape(lines)
     comment = ("/*",) if shape.starts_in_comment else ()
-    closing = ("*/",) if shape.ends_in_comment else ()
+
+    def closed(depth: int = 0, end: str = "") -> tuple[str, ...]:
+        """What closes the comment and the blocks left open at the end of the piece."""
+        return ("*/",) * shape.ends_in_comment + ("}" * max(0, depth + shape.end_brace) + end,)
+
     if _continues_header(hint, shape) or _follows_bare_type(hint, lines):
-        return _Plan((hint, *comment), (*closing, "}" * max(0, shape.end_brace)), None)
+        return _Plan((hint, *comment), closed(), None)
     enclosing = hint_function(hint)
     if enclosing and next((line for line in lines if line.strip()), "") == "{":
         # The piece opens the body of the function the hint names: a one-line hint
         # is the whole header; a longer header is unseen, so a made-up one stands in.
         header = hint if hint.count("(") == hint.count(")") else f"void {WRAPPER}(void)"
-        return _Plan((header, *comment), (*closing, "}" * max(0, shape.end_brace)), enclosing)
+        return _Plan((header, *comment), closed(), enclosing)
     if shape.min_brace < 0 or shape.first_code_indent:
         depth = _depth(shape)
-        if hint.endswith("{") and enclosing is None:
-            opener = hint + "{" * (depth - 1)  # a struct or an initializer
-            close = "}" * max(0, depth + shape.end_brace) + ";"
-        else:
-            opener = f"void {WRAPPER}(void) " + "{" * depth
-            close = "}" * max(0, depth + shape.end_brace)
-        return _Plan((opener, *comment), (*closing, close), enclosing)
-    return _Plan(comment, (*closing, "}" * max(0, shape.end_brace)), None)
+        if hint.endswith("{") and enclosing is None:  # inside a struct or an initializer
+            return _Plan((hint + "{" * (depth - 1), *comment), closed(depth, ";"), None)
+        opener = f"void {WRAPPER}(void) " + "{" * depth
+        return _Plan((opener, *comment), closed(depth), enclosing)
+    return _Plan(comment, closed(), None)
 
 
 def _depth(shape: scan.Shape) -> int:
@@ -592,11 +572,8 @@ def _missing_end(node: Node) -> bool:
 
 
 def _parameter_names(declarator: Node | None) -> frozenset[str]:
-    while declarator is not None and declarator.type != "function_declarator":
-        declarator = declarator.child_by_field_name("declarator")
-    if declarator is None:
-        return frozenset()
-    params = declarator.child_by_field_name("parameters")
+    function = find_function_declarator(declarator)
+    params = function.child_by_field_name("parameters") if function is not None else None
     if params is None:
         return frozenset()
     names = (declared_name(p.child_by_field_name("declarator")) for p in params.children)

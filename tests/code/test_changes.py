@@ -171,3 +171,31 @@ def test_renamed_function_changed_further_down_keeps_its_new_name(tmp_path: Path
     # The pre-image keeps the old name for the same piece.
     before = [r for r in patch.before.references if r.name == "toy_count" and r.kind == "write"]
     assert [r.in_function for r in before] == ["toy_add"]
+
+
+def test_pointer_field_call_and_the_functions_stored_there(tmp_path: Path) -> None:
+    text = TOY_C.replace(
+        "int toy_add(int nid, long start)\n{\n",
+        "static struct toy_ops toy_default = {\n\t.init = toy_init,\n};\n\n"
+        "int toy_add(int nid, long start)\n{\n\tstruct toy_ops *ops = &toy_default;\n",
+    ).replace("\t\tret = toy_init(nid);\n", "\t\tret = ops->init(nid);\n\tops->done = toy_free;\n")
+    (patch,) = patched(tmp_path, {"mm/toy.c": text})
+    calls = [r for r in patch.after.references if r.kind == "pointer_call"]
+    assert [(r.via, r.in_function, r.line) for r in calls] == [
+        ("init", "toy_add", line_of(text, "ops->init(nid)"))
+    ]
+    assigned = {(a.field, a.function, a.line) for a in patch.after.assignments}
+    assert assigned == {
+        ("init", "toy_init", line_of(text, ".init = toy_init")),
+        ("done", "toy_free", line_of(text, "ops->done = toy_free")),
+    }
+    before = {(r.kind, r.name) for r in patch.before.references if "init" in r.name}
+    assert before == {("call", "toy_init")}
+
+
+def test_twin_a_pointer_field_read_is_no_call(tmp_path: Path) -> None:
+    step = edit("\t\tret = toy_init(nid);\n", "\t\tret = toy_ops_default.init != NULL;\n")
+    (patch,) = patched(tmp_path, step)
+    found = {(r.kind, r.name) for r in patch.after.references if r.name == "init"}
+    assert found == {("use", "init")}
+    assert patch.after.assignments == ()

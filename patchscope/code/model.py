@@ -27,7 +27,9 @@ class Definition:
     end_line: int  # last line visible in the fragment
     guard: tuple[str, ...]  # enclosing #if conditions, outermost first; "!X" for #ifndef/#else
     static: bool  # storage class static (functions, globals)
-    signature: str  # whitespace-folded: "int f(int a, long b)", "#define M(x) ((x) + 1)", "int x"
+    # whitespace-folded: "int f(int a, long b)", "#define M(x) ((x) + 1)", "int x"; "" when
+    # the fragment shows only a function's body (named then from the @@ hint)
+    signature: str
     body: str  # function body or macro replacement text, whitespace-folded; "" if not shown
     complete: bool  # the whole definition lies inside the fragment
 
@@ -39,7 +41,7 @@ class Reference:
     kind: ReferenceKind
     name: str  # the callee, macro, global, or "tag.member"/"member" for fields
     via: str | None  # the pointer field for pointer_call ("init" for r->init(...))
-    in_function: str | None  # the enclosing function, None at file scope
+    in_function: str | None  # the enclosing function (for a macro body, the one around it)
     file: str
     line: int
     guard: tuple[str, ...]

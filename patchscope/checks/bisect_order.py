@@ -15,8 +15,9 @@ def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> 
     staged = stages(series, facts)
     introduced = _introductions(staged)
     findings: dict[tuple[str, int], Finding] = {}
-    for at, stage in enumerate(staged):
-        known = _defined(staged[: at + 1])
+    known: set[str] = set()
+    for stage in staged:
+        known |= _defined(stage)
         for ref in stage.facts.after.references:
             change = introduced.get(ref.name)
             key = (ref.name, stage.number)
@@ -42,14 +43,9 @@ def _introductions(staged: list[Stage]) -> dict[str, Change]:
     return first
 
 
-def _defined(span: list[Stage]) -> set[str]:
-    """Names some image up to this patch shows defined or declared (the base or earlier)."""
-    return {
-        d.name
-        for stage in span
-        for image in (stage.facts.before, stage.facts.after)
-        for d in image.definitions
-    }
+def _defined(stage: Stage) -> set[str]:
+    """Names the patch's images show defined or declared (the base, or earlier patches)."""
+    return {d.name for image in (stage.facts.before, stage.facts.after) for d in image.definitions}
 
 
 def _finding(patch: int, ref: Reference, change: Change) -> Finding:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from patchscope.checks.cexpr import CExprError, tokenize
-from patchscope.checks.scope import area, images, quote, stages
+from patchscope.checks.scope import images, quote, stages
 from patchscope.code.model import Definition, Reference, SeriesFacts
 from patchscope.code.tree import TreeFacts
 from patchscope.findings import Finding
+from patchscope.graph.build import area_of
 from patchscope.ingest.series import Series
 
 RULE = "cross-area-state"
@@ -21,9 +22,9 @@ def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> 
         for ref in stage.facts.after.references:
             if ref.name not in variables or ref.in_function is None:
                 continue
-            if ref.kind == "write" and area(ref.file) == "drivers":
+            if ref.kind == "write" and area_of(ref.file) == "drivers":
                 writes.setdefault(ref.name, []).append(ref)
-            elif ref.kind == "use" and area(ref.file) == "mm":
+            elif ref.kind == "use" and area_of(ref.file) == "mm":
                 reads.setdefault(ref.name, []).append(ref)
         for name in sorted(writes.keys() & reads.keys()):
             for write in writes[name]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from patchscope.checks.scope import Stage, guard_set, negate, quote, stages
+from patchscope.checks.scope import Shown, Stage, guard_set, negate, quote, shown_by_name, stages
 from patchscope.code.model import Definition, Reference, SeriesFacts
 from patchscope.code.tree import TreeFacts
 from patchscope.findings import Finding
+from patchscope.graph.build import guard_text
 from patchscope.ingest.series import Series
 
 RULE = "guard-mismatch"
@@ -18,40 +19,40 @@ _PROVIDING = frozenset({"function", "global", "macro"})
 
 def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> list[Finding]:
     staged = stages(series, facts)
+    shown = shown_by_name(staged)
     findings: dict[tuple[str, str, str], Finding] = {}
     changed: set[str] = set()
-    for at, stage in enumerate(staged):
+    for stage in staged:
         changed |= {c.name for c in stage.facts.changes}
-        pool = _pool(staged, at)
         for ref in stage.facts.after.references:
             key = (ref.name, ref.file, ref.text)
-            providers = pool.get(ref.name, [])
             if key in findings or not (ref.name in changed or stage.is_added(ref.file, ref.line)):
                 continue
-            lone = _unprovided(ref, providers)
-            if lone is not None and _guards_known(stage, lone, ref):
+            providers = _standing(shown.get(ref.name, []), stage.number)
+            lone = _unprovided(ref, [seen.definition for seen in providers])
+            if lone is not None and _guards_known(stage, providers, lone, ref):
                 findings[key] = _finding(stage.number, ref, lone)
     return list(findings.values())
 
 
-def _pool(staged: list[Stage], at: int) -> dict[str, list[Definition]]:
-    """Definitions as they stand after patch `at`: its and earlier post-images, later pre-images."""
-    pool: dict[str, list[Definition]] = {}
-    shown = [s.facts.after for s in staged[: at + 1]] + [s.facts.before for s in staged[at + 1 :]]
-    for image in shown:
-        for d in image.definitions:
-            if d.kind in _PROVIDING:
-                pool.setdefault(d.name, []).append(d)
-    return pool
+def _standing(shown: list[Shown], number: int) -> list[Shown]:
+    """Definitions as they stand after patch `number`: its and earlier post-images, and
+    the pre-images of later patches (the rest of the tree as far as the series shows it)."""
+    return [
+        seen
+        for seen in shown
+        if seen.definition.kind in _PROVIDING and seen.after == (seen.number <= number)
+    ]
 
 
-def _guards_known(stage: Stage, d: Definition, ref: Reference) -> bool:
+def _guards_known(stage: Stage, providers: list[Shown], d: Definition, ref: Reference) -> bool:
     """In one file, the guards of both are known only when the hunks show all between them;
     the #endif might otherwise close and reopen unseen. Across files each fragment's own
     guards are all there is to go by."""
     if d.file != ref.file:
         return True
-    return d in stage.facts.after.definitions and stage.shows(ref.file, d.line, ref.line)
+    here = any(s.definition is d and s.number == stage.number for s in providers)
+    return here and stage.shows(ref.file, d.line, ref.line)
 
 
 def _unprovided(ref: Reference, providers: list[Definition]) -> Definition | None:
@@ -75,7 +76,7 @@ def _missing(d: Definition, where: frozenset[str]) -> Iterator[str]:
 
 def _finding(patch: int, ref: Reference, d: Definition) -> Finding:
     missing = list(_missing(d, guard_set(ref.guard)))
-    guard = " && ".join(missing)
+    guard = guard_text(missing)
     other = " || ".join(negate(c) for c in missing)
     return Finding(
         rule=RULE,
@@ -90,6 +91,6 @@ def _finding(patch: int, ref: Reference, d: Definition) -> Finding:
         entity=d.name,
         evidence=(
             f"defined under {guard}: {quote(d)}",
-            f"used under {' && '.join(ref.guard) or 'no guard'}: {quote(ref)}",
+            f"used under {guard_text(ref.guard) or 'no guard'}: {quote(ref)}",
         ),
     )

@@ -10,7 +10,6 @@ from patchscope.checks.cexpr import (
     Binary,
     CExprError,
     Expr,
-    NotConstant,
     Ternary,
     Value,
     evaluate,
@@ -50,15 +49,17 @@ class _Use:
 
 def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> list[Finding]:
     findings: dict[tuple[str, str, str], Finding] = {}
-    known = _base_macros(facts)
+    macros = _base_macros(facts)
+    suspects = {name for name, m in macros.items() if _unparenthesised(m)}
     introduced: set[str] = set()
     for stage in stages(series, facts):
-        for d in _macros(stage.facts.after.definitions):
-            known[d.name] = d
-            introduced.add(d.name)
-        macros = _parsed(known)
-        suspects = {name for name, m in macros.items() if _unparenthesised(m)}
-        for use in _uses(stage, suspects, known):
+        for macro in _parsed(stage.facts.after.definitions):
+            macros[macro.name] = macro
+            introduced.add(macro.name)
+            suspects.discard(macro.name)
+            if _unparenthesised(macro):
+                suspects.add(macro.name)
+        for use in _uses(stage, suspects):
             if use.macro not in introduced and not stage.is_added(use.file, use.line):
                 continue
             finding = _judge(use, macros)
@@ -72,22 +73,20 @@ def _macros(definitions: tuple[Definition, ...]) -> Iterator[Definition]:
     return (d for d in definitions if d.kind == "macro")
 
 
-def _base_macros(facts: SeriesFacts) -> dict[str, Definition]:
+def _base_macros(facts: SeriesFacts) -> dict[str, Macro]:
     """Macros as the pre-images show them: what the base tree defines, earliest view first."""
-    known: dict[str, Definition] = {}
+    known: dict[str, Macro] = {}
     for pf in sorted(facts.patches, key=lambda pf: pf.number):
-        for d in _macros(pf.before.definitions):
-            known.setdefault(d.name, d)
+        for macro in _parsed(pf.before.definitions):
+            known.setdefault(macro.name, macro)
     return known
 
 
-def _parsed(known: dict[str, Definition]) -> dict[str, Macro]:
-    macros = {}
-    for name, d in known.items():
+def _parsed(definitions: tuple[Definition, ...]) -> Iterator[Macro]:
+    for d in _macros(definitions):
         macro = macro_from_signature(d.signature, d.body)
         if macro is not None:
-            macros[name] = macro
-    return macros
+            yield macro
 
 
 def _unparenthesised(macro: Macro) -> bool:
@@ -111,7 +110,7 @@ def _closing(tokens: tuple[str, ...], at: int) -> int:
     return len(tokens)
 
 
-def _uses(stage: Stage, suspects: set[str], known: dict[str, Definition]) -> Iterator[_Use]:
+def _uses(stage: Stage, suspects: set[str]) -> Iterator[_Use]:
     """Every expression in the post-image that names a suspect: in code, and in macro bodies."""
     for ref in stage.facts.after.references:
         if ref.name in suspects:
@@ -236,7 +235,7 @@ def _judge(use: _Use, macros: dict[str, Macro]) -> Finding | None:
 def _values(actual: Expr, meant: Expr) -> tuple[Value, Value] | None:
     try:
         return evaluate(actual), evaluate(meant)
-    except NotConstant:
+    except CExprError:  # NotConstant, or a literal C would reject too
         return None
 
 

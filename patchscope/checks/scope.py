@@ -1,4 +1,4 @@
-"""What several checks ask of a series: changed lines, areas, guards, visible definitions."""
+"""What several checks ask of a series: changed lines, guards, visible definitions."""
 
 from __future__ import annotations
 
@@ -58,22 +58,36 @@ def _lines(patch: Patch | None, kinds: str) -> frozenset[tuple[str, int]]:
     )
 
 
-def area(path: str) -> str:
-    """The kernel area a path belongs to, as the graph names it."""
-    parts = path.split("/")
-    if parts[0] == "arch" and len(parts) > 2:
-        return f"arch/{parts[1]}"
-    return parts[0] if parts[0] in ("mm", "include", "drivers", "kernel") else "other"
+@dataclass(frozen=True)
+class Shown:
+    """A definition and where the series shows it: which patch, which image."""
+
+    number: int  # the patch
+    after: bool  # in its post-image (else its pre-image)
+    definition: Definition
+
+
+def shown_by_name(staged: Iterable[Stage]) -> dict[str, list[Shown]]:
+    """Every definition any image shows, by name, so checks look up instead of scanning."""
+    found: dict[str, list[Shown]] = {}
+    for stage in staged:
+        for after, image in ((False, stage.facts.before), (True, stage.facts.after)):
+            for d in image.definitions:
+                found.setdefault(d.name, []).append(Shown(stage.number, after, d))
+    return found
+
+
+def references_by_name(image: Image) -> dict[str, list[Reference]]:
+    found: dict[str, list[Reference]] = {}
+    for ref in image.references:
+        found.setdefault(ref.name, []).append(ref)
+    return found
 
 
 def images(facts: Iterable[PatchFacts]) -> Iterator[Image]:
     for pf in facts:
         yield pf.before
         yield pf.after
-
-
-def definitions_named(name: str, found: Iterable[Image]) -> list[Definition]:
-    return [d for image in found for d in image.definitions if d.name == name]
 
 
 def condition(text: str) -> str:

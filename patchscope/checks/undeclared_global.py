@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patchscope.checks.scope import Stage, quote, stages
+from patchscope.checks.scope import Shown, Stage, quote, references_by_name, shown_by_name, stages
 from patchscope.code.model import Definition, Reference, SeriesFacts
 from patchscope.code.tree import TreeFacts
 from patchscope.findings import Finding
@@ -19,16 +19,17 @@ def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> 
     staged = stages(series, facts)
     findings: dict[tuple[str, str], Finding] = {}
     in_tree = _declared_in_tree(tree)
+    shown = shown_by_name(staged)
+    uses = [(stage.number, references_by_name(stage.facts.after)) for stage in staged]
     for at, stage in enumerate(staged):
         for d in _new_globals(stage):
             if d.name in in_tree:
                 continue
-            for later in staged[at:]:
-                for ref in later.facts.after.references:
+            for number, named in uses[at:]:
+                for ref in named.get(d.name, ()):
                     key = (d.name, ref.file)
-                    if key in findings or not _unseen(d, ref, staged, later):
-                        continue
-                    findings[key] = _finding(d, ref, later.number)
+                    if key not in findings and _unseen(d, ref, shown[d.name], number):
+                        findings[key] = _finding(d, ref, number)
     return list(findings.values())
 
 
@@ -53,22 +54,17 @@ def _new_globals(stage: Stage) -> list[Definition]:
     ]
 
 
-def _unseen(d: Definition, ref: Reference, staged: list[Stage], using: Stage) -> bool:
-    """A use in another file with no declaration in a header or in that file itself."""
-    if ref.name != d.name or ref.file == d.file or ref.kind not in _USES:
+def _unseen(d: Definition, ref: Reference, shown: list[Shown], using: int) -> bool:
+    """A use in another file with no declaration in a header or in that file itself, as the
+    base (any pre-image) or the patches up to the using one show them."""
+    if ref.file == d.file or ref.kind not in _USES:
         return False
-    for stage in staged:
-        images = [stage.facts.before]
-        if stage.number <= using.number:
-            images.append(stage.facts.after)
-        for image in images:
-            for other in image.definitions:
-                if other.name != d.name:
-                    continue
-                if other.file == ref.file or (
-                    other.kind in _DECLARING and other.file.endswith(".h")
-                ):
-                    return False
+    for seen in shown:
+        if seen.after and seen.number > using:
+            continue
+        other = seen.definition
+        if other.file == ref.file or (other.kind in _DECLARING and other.file.endswith(".h")):
+            return False
     return True
 
 

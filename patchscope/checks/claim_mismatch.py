@@ -23,14 +23,19 @@ from patchscope.ingest.series import Patch, Series
 
 RULE = "claim-mismatch"
 
+# claim -> (its words, whether the body may say them mid-sentence). "Rename" and
+# "clean up" in the body claim something only where a sentence starts with them: "the
+# error path must clean up" describes code, "Clean up the error path." describes the patch.
+# NFC is matched in capitals and not as a "NFC:" subsystem prefix (drivers/nfc).
 _CLAIMS = {
-    "rename": re.compile(r"\brenam(?:e|es|ed|ing)\b", re.IGNORECASE),
-    "no functional change": re.compile(
-        r"\bno\s+functional(?:ity)?\s+changes?\b|\bNFC\b|\bNFCI\b",
-        re.IGNORECASE,
+    "rename": (re.compile(r"\b(?i:renam(?:e|es|ed|ing))\b"), False),
+    "no functional change": (
+        re.compile(r"(?i:\bno\s+functional(?:ity)?\s+changes?\b)|\bNFCI?\b(?!:)"),
+        True,
     ),
-    "cleanup": re.compile(r"\bclean(?:s|ed|ing)?[ -]?ups?\b", re.IGNORECASE),
+    "cleanup": (re.compile(r"\b(?i:clean(?:s|ed|ing)?[ -]?ups?)\b"), False),
 }
+_SENTENCE = re.compile(r"(?:^|[.!?;:]\s+)\s*")
 _KEYWORDS = frozenset(
     {"auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else"}
     | {"enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register"}
@@ -67,11 +72,22 @@ def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> 
 
 def claims(patch: Patch) -> Iterator[tuple[str, str]]:
     """(claim, the line that makes it) for each claim in the subject or the message."""
-    lines = [f"Subject: {patch.subject.title}", *patch.message.splitlines()]
-    for claim, pattern in _CLAIMS.items():
-        quoted = next((line.strip() for line in lines if pattern.search(line)), None)
+    for claim, (pattern, anywhere) in _CLAIMS.items():
+        if pattern.search(patch.subject.title):
+            yield claim, f"Subject: {patch.subject.title}"
+            continue
+        quoted = next(
+            (line.strip() for line in patch.message.splitlines() if _says(pattern, line, anywhere)),
+            None,
+        )
         if quoted is not None:
             yield claim, quoted
+
+
+def _says(pattern: re.Pattern[str], line: str, anywhere: bool) -> bool:
+    if anywhere:
+        return pattern.search(line) is not None
+    return any(pattern.match(line, m.end()) for m in _SENTENCE.finditer(line))
 
 
 # what the patch does beyond the claim, where, and the callee when it is a call

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from patchscope.checks import claim_mismatch
+from patchscope.checks.claim_mismatch import claims
 from tests.checks.kit import keys, make_series
 
 FILE = "mm/hpclaim.c"
@@ -81,3 +84,20 @@ def test_rename_that_changes_a_type(tmp_path: Path) -> None:
     found = claim_mismatch.check(made.series, made.facts, None)
     assert keys(found) == {("claim-mismatch", 1, FILE, None)}
     assert found[0].evidence[1] == f"code: {FILE}:1: +static long hp_count;"
+
+
+@pytest.mark.parametrize(
+    ("message", "claimed"),
+    [
+        ("mm: tidy\n\nRename it to alloc_nr, which says what it does.", ["rename"]),
+        ("mm: tidy\n\nThe error path must clean up the pages.", []),
+        ("mm: tidy\n\nDrop a test. Clean up the error path.", ["cleanup"]),
+        ("mm: tidy\n\nNo functional changes.", ["no functional change"]),
+        ("NFC: pn533: fix the reset", []),
+        ("mm: tidy\n\nNFC.", ["no functional change"]),
+    ],
+)
+def test_which_words_claim(tmp_path: Path, message: str, claimed: list[str]) -> None:
+    made = make_series(tmp_path, BASE, [(message, {FILE: _source("kmalloc_nr", "c", "x")})])
+    (patch,) = made.series.patches
+    assert [claim for claim, _ in claims(patch)] == claimed

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from patchscope.checks.run import run_checks
+from patchscope.commands.output import write_json
 from patchscope.errors import EXIT_CLEAN, EXIT_FINDINGS
 from patchscope.findings import Finding, reaches, sort_findings
 from patchscope.pipeline import Analysis, analyse
@@ -24,8 +24,7 @@ def main(args: argparse.Namespace) -> int:
 def run_check(source: str, *, tree: str | None, as_json: bool, fail_on: str, offline: bool) -> int:
     findings = all_findings(analyse(source, tree=tree, offline=offline))
     if as_json:
-        json.dump(check_json(findings), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        write_json(check_json(findings))
     else:
         print_table(findings)
     return EXIT_FINDINGS if reaches(findings, fail_on) else EXIT_CLEAN

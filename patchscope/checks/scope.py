@@ -17,7 +17,7 @@ DEFINING = frozenset({"function", "prototype", "macro", "global", "extern", "str
 class Stage:
     """One patch with its facts and the post-image lines it adds."""
 
-    patch: Patch | None  # None when the series has no patch of that number (hand-made facts)
+    patch: Patch
     facts: PatchFacts
     added: frozenset[tuple[str, int]]  # (file, post-image line) of every '+' line
     shown: frozenset[tuple[str, int]]  # (file, post-image line) of every line the hunks show
@@ -27,28 +27,26 @@ class Stage:
         return self.facts.number
 
     def is_added(self, file: str, line: int) -> bool:
-        """Whether the patch adds that post-image line; without the patch, every line counts."""
-        return self.patch is None or (file, line) in self.added
+        """Whether the patch adds that post-image line (else the hunks show it as context)."""
+        return (file, line) in self.added
 
     def shows(self, file: str, first: int, last: int) -> bool:
         """Whether the hunks show every post-image line from `first` to `last` of `file`."""
         low, high = min(first, last), max(first, last)
-        return self.patch is None or all((file, n) in self.shown for n in range(low, high + 1))
+        return all((file, n) in self.shown for n in range(low, high + 1))
 
 
 def stages(series: Series, facts: SeriesFacts) -> list[Stage]:
-    """The patches in order, each paired with its facts."""
+    """The patches in order, each paired with its facts (which series_facts made from it)."""
     by_number = {p.number: p for p in series.patches}
     staged = []
     for pf in sorted(facts.patches, key=lambda pf: pf.number):
-        patch = by_number.get(pf.number)
+        patch = by_number[pf.number]
         staged.append(Stage(patch, pf, _lines(patch, "+"), _lines(patch, "+ ")))
     return staged
 
 
-def _lines(patch: Patch | None, kinds: str) -> frozenset[tuple[str, int]]:
-    if patch is None:
-        return frozenset()
+def _lines(patch: Patch, kinds: str) -> frozenset[tuple[str, int]]:
     return frozenset(
         (fd.path, line.new_no)
         for fd in patch.files

@@ -117,25 +117,39 @@ def test_adding_them_in_any_case_silences_the_check(made: TreeSeries, series: Se
     assert findings == ()
 
 
-def test_dropping_a_cc_is_reported(made: TreeSeries, series: Series) -> None:
-    """Perturbed: without linux-mm anywhere, each file of its section gets a finding."""
+def _drop(series: Series, *emails: str) -> Series:
+    """The series as if these addresses had been left off every mail."""
 
     def without(people: tuple[Person, ...]) -> tuple[Person, ...]:
-        return tuple(p for p in people if p.email != "linux-mm@kvack.org")
+        return tuple(p for p in people if p.email not in emails)
 
     assert series.cover is not None
-    narrowed = dataclasses.replace(
+    return dataclasses.replace(
         series,
         cover=dataclasses.replace(series.cover, recipients=without(series.cover.recipients)),
         patches=tuple(
             dataclasses.replace(p, recipients=without(p.recipients)) for p in series.patches
         ),
     )
+
+
+def test_dropping_a_cc_is_reported(made: TreeSeries, series: Series) -> None:
+    """Perturbed: without linux-mm anywhere, each file of its section gets a finding."""
+    narrowed = _drop(series, "linux-mm@kvack.org")
     _, findings = maintainers_facts(narrowed, open_tree(f"git:{made.repo}@main"))
     assert sorted(str(f.file) for f in findings if f.entity == "linux-mm@kvack.org") == [
         "include/linux/memory_hotplug.h",
         "mm/memory_hotplug.c",
     ]
+
+
+def test_the_catch_all_wants_its_list_not_its_maintainer(made: TreeSeries, series: Series) -> None:
+    """As get_maintainer.pl: THE REST's list is owed a copy, Linus is not."""
+    narrowed = _drop(series, "linux-kernel@vger.kernel.org", "torvalds@linux-foundation.org")
+    _, findings = maintainers_facts(narrowed, open_tree(f"git:{made.repo}@main"))
+    entities = {f.entity for f in findings}
+    assert "linux-kernel@vger.kernel.org" in entities
+    assert "torvalds@linux-foundation.org" not in entities
 
 
 def test_no_maintainers_file_no_sections(series: Series, tmp_path: Path) -> None:

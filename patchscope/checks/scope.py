@@ -114,5 +114,6 @@ def guard_set(guard: Iterable[str]) -> frozenset[str]:
 
 def quote(where: Reference | Definition) -> str:
     """An evidence line: where the code is and what it says."""
-    text = where.text if isinstance(where, Reference) else where.signature
+    # a definition the fragment shows only the body of has no signature: name it instead
+    text = where.text if isinstance(where, Reference) else where.signature or where.name
     return f"{where.file}:{where.line}: {text}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -92,12 +93,14 @@ def _stale(proto: _Prototype, stage: Stage) -> Iterator[tuple[str, Finding]]:
 
 
 def _tree_stale(protos: list[_Prototype], tree: TreeFacts) -> Iterator[Finding]:
-    """Sites the tree holds after the whole series that do not carry the last prototype."""
+    """Sites the tree holds after the whole series that do not carry the last prototype,
+    laid at the first patch that brought that prototype in (the one they fail to follow)."""
     last = {proto.name: proto for proto in protos}
     for site in tree.prototypes:
         proto = last.get(site.name)
         if proto is not None and site.carries is False and site.kind != "reference":
-            yield _finding(proto, proto.patch, site)
+            first = min(p.patch for p in protos if p.name == proto.name and p.new & proto.new)
+            yield _finding(dataclasses.replace(proto, patch=first), first, site)
 
 
 _VERBS = {"call": "calls", "definition": "defines", "declaration": "declares"}

@@ -246,6 +246,14 @@ def test_check_names_every_site_left_on_the_old_prototype(
     found = findings_of(cli_check, "prototype-incomplete")
     assert {(f["file"], f["line"]) for f in found} == stale_sites(sent)
     assert all(f["entity"] == NAME and f["severity"] == "error" for f in found)
+    # each is laid at the patch that changed the declaration, the one they fail to follow
+    header = next(
+        number
+        for number, commit in enumerate(sent.plan.commits, 1)
+        if any(e.file == "include/linux/memory_hotplug.h" for e in commit.edits)
+    )
+    assert {f["patch"] for f in found} == {header}
+    assert all(f"patch {header} made it" in str(f["message"]) for f in found)
 
 
 def test_check_names_the_lists_left_out(sent: Sent, cli_check: dict[str, object]) -> None:

@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     _source_args(entities, tree=True)
     entities.add_argument("--json", action="store_true")
 
+    impact = sub.add_parser("impact", help="what one patch reaches through the graph")
+    _source_args(impact, tree=True)
+    impact.add_argument("--patch", type=int, required=True, help="the patch number N of N/M")
+    impact.add_argument("--hops", type=int, default=1, help="how far to follow calls and uses")
+    impact.add_argument("--json", action="store_true")
+
     check = sub.add_parser("check", help="every finding: ingestion, static checks")
     _source_args(check, tree=True)
     check.add_argument("--json", action="store_true")
@@ -60,6 +66,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rangediff": ("patchscope.commands.rangediff", "main"),
     "graph": ("patchscope.commands.graph", "main"),
     "entities": ("patchscope.commands.entities", "main"),
+    "impact": ("patchscope.commands.impact", "main"),
     "check": ("patchscope.commands.check", "main"),
 }
 

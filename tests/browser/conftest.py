@@ -1,0 +1,45 @@
+"""One headless chromium per test package; each test gets fresh tabs, closed afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page
+
+from tests.browser.harness import (
+    Opener,
+    PageLog,
+    chromium_executable,
+    in_ci,
+    launch,
+    open_file,
+)
+
+
+@pytest.fixture(scope="package")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    executable = chromium_executable()
+    if executable is None:
+        reason = "no chromium on PATH (Debian: apt-get install -y chromium)"
+        if in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with launch(executable, tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
+
+
+@pytest.fixture
+def open_page(browser: BrowserContext) -> Iterator[Opener]:
+    """Open a local HTML file in a new tab; every tab opened is closed after the test."""
+    pages: list[Page] = []
+
+    def opener(html: Path) -> tuple[Page, PageLog]:
+        page, log = open_file(browser, html)
+        pages.append(page)
+        return page, log
+
+    yield opener
+    for page in pages:
+        page.close()

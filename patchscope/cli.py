@@ -7,9 +7,11 @@ pays for networkx or tree-sitter.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from patchscope.errors import EXIT_BAD_INPUT, PatchscopeError
 
@@ -57,11 +59,43 @@ def _parser() -> argparse.ArgumentParser:
     _source_args(check, tree=True)
     check.add_argument("--json", action="store_true")
     check.add_argument("--fail-on", choices=FAIL_ON, default="error")
+    check.add_argument("--baseline", help="waivers file (default: .patchscope-baseline.toml)")
 
     claims = sub.add_parser("claims", help="replay every claim of a series' manifest")
     _source_args(claims)
     claims.add_argument("--json", action="store_true")
+
+    _hook_args(sub)
+    _quiet_args(parser, sub)  # keep last: every command gets --quiet
     return parser
+
+
+def _hook_args(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from patchscope.hooks.install import HOOKS
+
+    hook = sub.add_parser("hook", help="install, uninstall or run patchscope's git hooks")
+    actions = hook.add_subparsers(dest="action", required=True)
+    for action in ("install", "uninstall"):
+        one = actions.add_parser(action, help=f"{action} hook scripts in a repository")
+        one.add_argument("--hook", action="append", choices=HOOKS, help="repeatable")
+        one.add_argument("--repo", default=".", help="the repository (default: here)")
+        if action == "install":
+            one.add_argument("--force", action="store_true", help="replace a foreign hook")
+    run = actions.add_parser("run", help="what the installed hook scripts call")
+    run.add_argument("hook_name", choices=HOOKS)
+    run.add_argument("hook_args", nargs="*", help="the arguments git gave the hook")
+    run.add_argument("--fail-on", choices=FAIL_ON, default="error")
+
+
+def _quiet_args(
+    parser: argparse.ArgumentParser, sub: argparse._SubParsersAction[argparse.ArgumentParser]
+) -> None:
+    """--quiet before or after the command; SUPPRESS keeps a command's default from
+    overwriting a --quiet given before it."""
+    text = "print nothing but errors; the exit code tells the rest"
+    parser.add_argument("-q", "--quiet", action="store_true", help=text)
+    for command in sub.choices.values():
+        command.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
 
 
 # command -> (module, function); the function takes the parsed arguments, returns the exit code
@@ -72,6 +106,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "entities": ("patchscope.commands.entities", "main"),
     "impact": ("patchscope.commands.impact", "main"),
     "check": ("patchscope.commands.check", "main"),
+    "hook": ("patchscope.commands.hook", "main"),
     "claims": ("patchscope.commands.claims", "main"),
 }
 
@@ -81,12 +116,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     module, name = COMMANDS[args.command]
     try:
         run: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
-        return run(args)
+        with _silenced() if args.quiet else contextlib.nullcontext():
+            return run(args)
     except PatchscopeError as exc:
         print(f"patchscope: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return EXIT_BAD_INPUT
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """--quiet: the command's output goes nowhere; errors are printed after it returns."""
+    with (
+        open(os.devnull, "w") as sink,
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink),
+    ):
+        yield
 
 
 if __name__ == "__main__":

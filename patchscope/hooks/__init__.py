@@ -1,0 +1,1 @@
+"""Git hooks: scripts `patchscope hook install` writes, and what they run."""

@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     _source_args(claims)
     claims.add_argument("--json", action="store_true")
 
+    report = sub.add_parser("report", help="write the HTML report, CSV tables and graph files")
+    _source_args(report, tree=True)
+    report.add_argument("-o", "--output", help="the folder (default: reports/<series-name>/)")
+    report.add_argument("--previous", help="an earlier version of the series, for a range-diff")
     _hook_args(sub)
     _quiet_args(parser, sub)  # keep last: every command gets --quiet
     return parser
@@ -108,6 +112,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("patchscope.commands.check", "main"),
     "hook": ("patchscope.commands.hook", "main"),
     "claims": ("patchscope.commands.claims", "main"),
+    "report": ("patchscope.commands.report", "main"),
 }
 
 

@@ -1,0 +1,23 @@
+"""`patchscope report SOURCE [-o DIR] [--tree T] [--previous SOURCE]`: write the report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from patchscope.errors import EXIT_CLEAN
+from patchscope.report.write import Request, write_report
+
+
+def main(args: argparse.Namespace) -> int:
+    request = Request(
+        source=args.source,
+        output=None if args.output is None else Path(args.output),
+        tree=args.tree,
+        previous=args.previous,
+        offline=args.offline,
+    )
+    folder = write_report(request)
+    if not getattr(args, "quiet", False):
+        print(f"report written to {folder / 'index.html'}")
+    return EXIT_CLEAN

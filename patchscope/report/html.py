@@ -1,0 +1,121 @@
+"""index.html: one self-contained page (inline CSS and SVG, no script, no network).
+
+Jinja2 escapes every value the template prints (autoescape on); the only markup placed
+as it is, the graph, was rebuilt and escaped by pictures.clean_svg.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from patchscope import __version__
+from patchscope.diff.model import Diffstat
+from patchscope.diff.rangediff import marker
+from patchscope.findings import Finding
+from patchscope.ingest.series import Patch
+from patchscope.report.content import Content, EntityRow, FileCheck, patch_files
+from patchscope.report.pictures import BAR_WIDTH, Bar, bar
+
+
+@dataclass(frozen=True)
+class Verdict:
+    text: str
+    ok: bool | None  # None: nothing to judge
+
+
+@dataclass(frozen=True)
+class PatchView:
+    patch: Patch
+    claimed: Bar | None
+    computed: Bar
+    files: tuple[FileCheck, ...]
+    entities: tuple[EntityRow, ...]
+    verdicts: tuple[Verdict, ...]
+    behaviour: tuple[str, ...]
+    findings: tuple[tuple[str, Finding], ...]  # (anchor, finding)
+
+
+def render(content: Content, graph_svg: Markup, areas: dict[str, str]) -> str:
+    """The page; `areas` maps each area the graph holds to its fill colour, for the legend."""
+    environment = Environment(
+        loader=PackageLoader("patchscope.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    anchors = finding_anchors(content.findings)
+    template = environment.get_template("index.html.j2")
+    return template.render(
+        c=content,
+        series=content.series,
+        patches=_patch_views(content, anchors),
+        findings=list(zip(anchors, content.findings, strict=True)),
+        severities=Counter(f.severity for f in content.findings),
+        graph_svg=graph_svg,
+        areas=sorted(areas.items()),
+        bar_width=BAR_WIDTH,
+        cover_claimed=content.series.cover.claimed if content.series.cover else None,
+        cover_computed=content.verified.composed.diffstat if content.verified.composed else None,
+        marker=marker,
+        version=__version__,
+    )
+
+
+def finding_anchors(findings: tuple[Finding, ...]) -> list[str]:
+    """`finding-<fingerprint>`, stable across runs; a repeated fingerprint gets `-2`, `-3`."""
+    seen: Counter[str] = Counter()
+    anchors = []
+    for f in findings:
+        seen[f.fingerprint] += 1
+        suffix = "" if seen[f.fingerprint] == 1 else f"-{seen[f.fingerprint]}"
+        anchors.append(f"finding-{f.fingerprint}{suffix}")
+    return anchors
+
+
+def _largest(patches: tuple[Patch, ...]) -> int:
+    stats: list[Diffstat] = [p.computed for p in patches]
+    stats += [p.claimed for p in patches if p.claimed is not None]
+    return max((s.insertions + s.deletions for s in stats), default=1)
+
+
+def _patch_views(content: Content, anchors: list[str]) -> list[PatchView]:
+    largest = _largest(content.series.patches)
+    anchored = list(zip(anchors, content.findings, strict=True))
+    views = []
+    for p in content.series.patches:
+        model = content.model
+        views.append(
+            PatchView(
+                patch=p,
+                claimed=bar(p.claimed.insertions, p.claimed.deletions, largest)
+                if p.claimed
+                else None,
+                computed=bar(p.computed.insertions, p.computed.deletions, largest),
+                files=patch_files(p),
+                entities=content.patch_entities(p.number),
+                verdicts=_verdicts(content, p),
+                behaviour=model.behaviour.get(p.number, ()) if model else (),
+                findings=tuple((a, f) for a, f in anchored if f.patch == p.number),
+            )
+        )
+    return views
+
+
+def _verdicts(content: Content, p: Patch) -> tuple[Verdict, ...]:
+    """What the patch says about itself, judged: its diffstat, then its words."""
+    if p.claimed is None:
+        stat = Verdict("no diffstat given", None)
+    else:
+        differs = any(f.rule == "diffstat-mismatch" for f in content.patch_findings(p.number))
+        stat = Verdict("diffstat differs" if differs else "diffstat holds", not differs)
+    if content.model and p.number in content.model.verdicts:
+        return stat, Verdict(content.model.verdicts[p.number], None)
+    if any(f.rule == "claim-mismatch" for f in content.patch_findings(p.number)):
+        return stat, Verdict("words contradicted", False)
+    return (stat,)

@@ -1,0 +1,182 @@
+"""The report's CSV tables, written with pandas, one file per table, columns in a fixed order.
+
+Column names are the flattened keys of the `stat --json` object (`author.name`,
+`diffstat.claimed.insertions`) where the table holds what `stat` shows; lists inside a
+row are joined with "; ". Every text cell that a spreadsheet would read as a formula
+(starting with =, +, -, @, a tab or a carriage return) is written with a leading "'".
+The columns of each table are documented in reports/README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from patchscope.commands.entities import COLUMNS as ENTITY_COLUMNS
+from patchscope.commands.stat import stat_json
+from patchscope.ingest.mail import Person
+from patchscope.report.content import Content, patch_files
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Row = Mapping[str, object]
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "patches": (
+        "number",
+        "total",
+        "subject",
+        "author.name",
+        "author.email",
+        "sender.name",
+        "sender.email",
+        "message_id",
+        "date",
+        "malformed",
+        "diffstat.claimed.files",
+        "diffstat.claimed.insertions",
+        "diffstat.claimed.deletions",
+        "diffstat.computed.files",
+        "diffstat.computed.insertions",
+        "diffstat.computed.deletions",
+        "diffstat.ok",
+        "signed_off_by",
+        "trailers",
+        "entities",
+        "findings",
+        "behaviour",
+    ),
+    "files": ("patch", "path", "old_path", "status", "binary", "added", "removed", "claimed"),
+    "entities": ENTITY_COLUMNS,
+    "dependencies": ("patch", "depends_on", "kind", "file", "detail"),
+    "claims": (
+        "quote",
+        "source",
+        "flow",
+        "params",
+        "observable",
+        "expected",
+        "replayed",
+        "ok",
+    ),
+    "findings": (
+        "rule",
+        "fingerprint",
+        "severity",
+        "patch",
+        "file",
+        "line",
+        "entity",
+        "message",
+        "evidence",
+    ),
+    "stages": ("stage", "flow", "observable", "value"),
+}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell a spreadsheet would evaluate, made inert; other cells as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def frames(content: Content) -> dict[str, pd.DataFrame]:
+    """Every table, by name (the CSV file's stem), with COLUMNS' columns in order."""
+    import pandas as pd
+
+    rows: dict[str, list[Row]] = {
+        "patches": _patches(content),
+        "files": _files(content),
+        "entities": list(content.entities),
+        "dependencies": _dependencies(content),
+        "claims": [vars(c) for c in content.model.claims] if content.model else [],
+        "findings": _findings(content),
+        "stages": [vars(s) for s in content.model.stages] if content.model else [],
+    }
+    out: dict[str, pd.DataFrame] = {}
+    for name, table in rows.items():
+        cells = [[neutralise(row.get(column)) for column in COLUMNS[name]] for row in table]
+        # object dtype keeps integers with blanks integers ("3", ""), never "3.0"
+        out[name] = pd.DataFrame(cells, columns=list(COLUMNS[name]), dtype=object)
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The bytes of one table: no index, LF line ends, so two runs write the same file."""
+    text: str = frame.to_csv(index=False, lineterminator="\n")
+    return text.encode("utf-8")
+
+
+def _people(people: Iterable[Person]) -> str:
+    return "; ".join(f"{p.name} <{p.email}>" for p in people)
+
+
+def _flatten(document: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+    """Nested objects as dotted keys; lists are left for the caller to join."""
+    flat: dict[str, object] = {}
+    for key, value in document.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[prefix + key] = value
+    return flat
+
+
+def _patches(content: Content) -> list[Row]:
+    stat = stat_json(content.verified)
+    out: list[Row] = []
+    documents: Sequence[Mapping[str, object]] = stat["patches"]  # type: ignore[assignment]
+    for patch, document in zip(content.series.patches, documents, strict=True):
+        row = _flatten(document)
+        behaviour = content.model.behaviour.get(patch.number, ()) if content.model else ()
+        row |= {
+            "signed_off_by": _people(patch.signed_off_by),
+            "trailers": "; ".join(f"{t.trailer.name}: {t.trailer.value}" for t in patch.trailers),
+            "entities": len(content.patch_entities(patch.number)),
+            "findings": len(content.patch_findings(patch.number)),
+            "behaviour": "; ".join(behaviour),
+        }
+        out.append(row)
+    return out
+
+
+def _files(content: Content) -> list[Row]:
+    """One row per (patch, file), then the cover letter's files as patch 0."""
+    out: list[Row] = []
+    for patch in content.series.patches:
+        claimed = {check.path: check.claimed for check in patch_files(patch)}
+        for f in patch.files:
+            out.append(
+                {
+                    "patch": patch.number,
+                    "path": f.path,
+                    "old_path": f.old_path,
+                    "status": f.status,
+                    "binary": f.binary,
+                    "added": f.added,
+                    "removed": f.removed,
+                    "claimed": claimed.get(f.path),
+                }
+            )
+    composed = content.verified.composed
+    lines = composed.lines if composed else {}
+    for check in content.cover_files():
+        added, removed = lines.get(check.path, (None, None))
+        row = {"patch": 0, "path": check.path, "old_path": check.path, "claimed": check.claimed}
+        out.append(row | {"added": added, "removed": removed})
+    return out
+
+
+def _dependencies(content: Content) -> list[Row]:
+    return [
+        {"patch": d.patch, "depends_on": d.depends_on, **vars(r)}
+        for d in content.verified.dependencies
+        for r in d.reasons
+    ]
+
+
+def _findings(content: Content) -> list[Row]:
+    return [f.to_json() | {"evidence": "\n".join(f.evidence)} for f in content.findings]

@@ -1,0 +1,132 @@
+"""`report`'s work: run the stages once, then write the page, the tables and the graph files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from patchscope.commands.check import all_findings
+from patchscope.commands.entities import entity_rows
+from patchscope.commands.graph import OutputError, check_output
+from patchscope.errors import PatchscopeError
+from patchscope.report.content import Content
+from patchscope.report.modelpart import model_part
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+GRAPH_FILES = ("graph.graphml", "graph.dot", "graph.svg")
+TABLES = ("patches", "files", "entities", "dependencies", "claims", "findings", "stages")
+FILES = ("index.html", *(f"{t}.csv" for t in TABLES), *GRAPH_FILES)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+
+
+@dataclass(frozen=True)
+class Request:
+    source: str
+    output: Path | None  # None: reports/<series-name>/ under the current directory
+    tree: str | None = None
+    previous: str | None = None
+    offline: bool = False
+
+
+def default_folder(series_name: str) -> Path:
+    """reports/<name>/, the name made a single safe path component (it may come from a mail)."""
+    name = _UNSAFE.sub("-", series_name).strip(".-") or "series"
+    return Path("reports") / name
+
+
+def write_report(request: Request) -> Path:
+    """Write every file of the report; returns the folder. Inputs are never overwritten."""
+    if request.output is not None:
+        _refuse_inputs(request, request.output)
+    content, graph = _gather(request)
+    folder = request.output or default_folder(content.series.name)
+    _refuse_inputs(request, folder)
+    files = _render(content, graph)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in FILES:
+            (folder / name).write_bytes(files[name])
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write the report: {exc.strerror}") from None
+    return folder
+
+
+def _refuse_inputs(request: Request, folder: Path) -> None:
+    """No file the report writes may be one the user gave, or lie inside a source folder."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: not a directory")
+    given = [request.source, request.previous, _tree_folder(request.tree)]
+    for source in filter(None, given):
+        where = Path(source).resolve()
+        if where.is_dir() and folder.resolve().is_relative_to(where):
+            raise OutputError(f"{folder}: refusing to write inside the input {source}")
+        for name in FILES:
+            check_output(source, folder / name)
+
+
+def _tree_folder(tree: str | None) -> str | None:
+    """A --tree DIR is the user's checkout; a git: tree is read from objects only."""
+    return None if tree is None or tree.startswith("git:") else tree
+
+
+def _gather(request: Request) -> tuple[Content, nx.MultiDiGraph]:
+    from patchscope.diff.rangediff import range_diff
+    from patchscope.graph.build import build_graph
+    from patchscope.pipeline import analyse, load_series
+
+    analysis = analyse(request.source, tree=request.tree, offline=request.offline)
+    verified = analysis.verified
+    previous = rangediff = None
+    if request.previous is not None:
+        previous = load_series(request.previous, offline=request.offline)
+        rangediff = range_diff(previous.patches, verified.series.patches)
+    content = Content(
+        verified=verified,
+        findings=tuple(all_findings(analysis)),
+        entities=tuple(entity_rows(analysis.facts)),
+        model=model_part(request.source, verified.series),
+        previous=previous,
+        rangediff=rangediff,
+    )
+    graph = build_graph(verified.series, analysis.facts, verified.dependencies, analysis.tree)
+    return content, graph
+
+
+def highlight_classes(graph: nx.MultiDiGraph) -> dict[str, str]:
+    """node id -> "touched p1 p3": the CSS classes naming the patches that modify it."""
+    by_node: dict[str, set[int]] = {}
+    for u, v, kind in graph.edges(data="kind"):
+        if kind == "modifies":
+            by_node.setdefault(v, set()).add(int(graph.nodes[u]["number"]))
+    for node, number in graph.nodes(data="number"):
+        if number is not None:  # a patch node stands for its patch
+            by_node.setdefault(node, set()).add(int(number))
+    return {
+        node: " ".join(["touched", *(f"p{n}" for n in sorted(numbers))])
+        for node, numbers in by_node.items()
+    }
+
+
+def _render(content: Content, graph: nx.MultiDiGraph) -> dict[str, bytes]:
+    from patchscope.graph.export import area_colour, render
+    from patchscope.report import html, tables
+    from patchscope.report.pictures import clean_svg
+
+    try:
+        svg = clean_svg(render(graph, "svg"), highlight_classes(graph))
+    except ValueError as exc:
+        raise PatchscopeError(str(exc)) from None
+    areas = {str(a): area_colour(str(a)) for _, a in graph.nodes(data="area", default="")}
+    files = {
+        "index.html": html.render(content, svg, areas).encode("utf-8"),
+        "graph.graphml": render(graph, "graphml"),
+        "graph.dot": render(graph, "dot"),
+        "graph.svg": b'<?xml version="1.0" encoding="UTF-8"?>\n' + str(svg).encode() + b"\n",
+    }
+    for name, frame in tables.frames(content).items():
+        files[f"{name}.csv"] = tables.csv_bytes(frame)
+    return files

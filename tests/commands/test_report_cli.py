@@ -1,0 +1,142 @@
+"""`patchscope report`: the default folder, refusals, --previous, bad input, the model part."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from patchscope.cli import main
+from patchscope.report.modelpart import ClaimRow, ModelPart, StageRow
+from patchscope.report.write import FILES
+from tests.conftest import GitSeries
+
+
+def test_default_folder_is_reports_series_name(
+    git_series: GitSeries,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["report", str(git_series.mbox), "--offline"]) == 0
+    (folder,) = (work / "reports").iterdir()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
+    assert capsys.readouterr().out.strip().endswith(f"{folder.name}/index.html")
+    # the toy series' four commits, as git lists them
+    assert len(pd.read_csv(folder / "patches.csv")) == 4
+
+
+def test_quiet_prints_nothing(
+    git_series: GitSeries, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(git_series.mbox), "-o", str(tmp_path / "r"), "-q", "--offline"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert (tmp_path / "r" / "index.html").is_file()
+
+
+def _unchanged(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("where", ["mbox", "patch_dir", "inside_patch_dir"])
+def test_refuses_to_write_over_or_into_inputs(
+    git_series: GitSeries, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    source = git_series.patch_dir if where != "mbox" else git_series.mbox
+    target = {
+        "mbox": git_series.mbox,
+        "patch_dir": git_series.patch_dir,
+        "inside_patch_dir": git_series.patch_dir / "report",
+    }[where]
+    before = {p: p.read_bytes() for p in (*git_series.patch_dir.iterdir(), git_series.mbox)}
+    assert main(["report", str(source), "-o", str(target), "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(target) in err
+    after = {p: p.read_bytes() for p in (*git_series.patch_dir.iterdir(), git_series.mbox)}
+    assert after == before
+
+
+def test_refuses_an_output_holding_the_input_file(
+    git_series: GitSeries, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A source named like one of the report's files, in the output folder: never overwritten."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    source = folder / "patches.csv"
+    shutil.copy(git_series.mbox, source)
+    assert main(["report", str(source), "-o", str(folder), "--offline"]) == 2
+    assert "refusing" in capsys.readouterr().err
+    assert source.read_bytes() == git_series.mbox.read_bytes()
+
+
+def test_previous_adds_the_range_diff(
+    git_series: GitSeries, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """v1 held the first three patches; the fourth (the rename) is new in this version."""
+    v1 = tmp_path / "v1"
+    v1.mkdir()
+    for mail in sorted(git_series.patch_dir.glob("000[1-3]-*.patch")):
+        shutil.copy(mail, v1 / mail.name)
+    out = tmp_path / "r"
+    args = ["report", str(git_series.mbox), "--previous", str(v1), "-o", str(out), "--offline"]
+    assert main(args) == 0
+    page = (out / "index.html").read_text()
+    section = page[page.index('<section id="rangediff">') :]
+    rows = section[: section.index("</table>")].count("<tr>") - 1
+    assert rows == 4
+    assert "mm: rename counter to nr_added" in section
+    assert section.count("<td>new") == 1
+    # without --previous there is no such section
+    assert main(["report", str(git_series.mbox), "-o", str(tmp_path / "r2"), "--offline"]) == 0
+    assert 'id="rangediff"' not in (tmp_path / "r2" / "index.html").read_text()
+
+
+def test_bad_source_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nothing.mbox"
+    assert main(["report", str(missing), "-o", str(tmp_path / "r"), "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nothing.mbox" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_no_model_leaves_the_model_out(git_series: GitSeries, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    assert main(["report", str(git_series.mbox), "-o", str(out), "--offline"]) == 0
+    assert 'id="model"' not in (out / "index.html").read_text()
+    for name in ("claims", "stages"):
+        frame = pd.read_csv(out / f"{name}.csv")
+        assert frame.empty and len(frame.columns) > 0
+
+
+def test_a_model_part_is_shown_and_tabled(
+    git_series: GitSeries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hand-made model result: its claims in the page and claims.csv, stages in stages.csv."""
+    claim = ClaimRow("=16 sections", "cover", "hot-add", "size=2G", "sections", "16", "16", True)
+    wrong = ClaimRow(
+        "<b>8192</b> pages", "cover", "hot-add", "", "vmemmap_pages", "8192", "0", False
+    )
+    part = ModelPart(
+        claims=(claim, wrong),
+        stages=(StageRow(0, "hot-add", "sections", "16"), StageRow(1, "hot-add", "sections", "16")),
+        behaviour={3: ("hot-add: memmap_from_range_pages 0 -> 8192",)},
+    )
+    monkeypatch.setattr("patchscope.report.write.model_part", lambda source, series: part)
+    out = tmp_path / "r"
+    assert main(["report", str(git_series.mbox), "-o", str(out), "--offline"]) == 0
+    page = (out / "index.html").read_text()
+    model = page[page.index('<section id="model">') :]
+    assert model.count("holds") == 1 and model.count("fails") == 1
+    assert "&lt;b&gt;8192&lt;/b&gt; pages" in model
+    assert "memmap_from_range_pages 0 -&gt; 8192" in page
+    claims = pd.read_csv(out / "claims.csv", keep_default_na=False)
+    assert list(claims["quote"]) == ["'=16 sections", "<b>8192</b> pages"]
+    assert list(claims["ok"]) == [True, False]
+    assert len(pd.read_csv(out / "stages.csv")) == 2
+    patches = pd.read_csv(out / "patches.csv", keep_default_na=False)
+    assert list(patches["behaviour"]) == ["", "", "hot-add: memmap_from_range_pages 0 -> 8192", ""]

@@ -9,11 +9,16 @@ without pulling in a browser engine, hence the short walk below.
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from markupsafe import Markup
+
+from patchscope.graph.export import GraphvizError
 
 _SVG_NS = "http://www.w3.org/2000/svg"
 # What Graphviz's SVG output uses for nodes, edges, clusters and labels; nothing else stays.
@@ -46,12 +51,34 @@ _ATTRIBUTES = frozenset(
         "font-style",
     }
 )
+_SIZE = re.compile(r"([0-9.]+)([a-z]*)")
 BAR_WIDTH = 160  # pixels for the largest count of the series
 
 
-def clean_svg(data: bytes, classes: Mapping[str, str]) -> Markup:
+# The page's picture: a force-directed layout keeps a graph of a few hundred entities near
+# square (the layered drawing of the reference series is 4000 x 11500 pt, mostly empty);
+# prism removes overlaps deterministically.
+_OVERVIEW = ("-Ksfdp", "-Goverlap=prism", "-Tsvg")
+
+
+def overview(dot_text: str) -> bytes:
+    """Graphviz's force-directed drawing of DOT text, for the page (graph.svg keeps `dot`'s)."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise GraphvizError("graphviz's 'dot' is not installed; the report's picture needs it")
+    done = subprocess.run(
+        [dot, *_OVERVIEW], input=dot_text.encode("utf-8"), capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        error = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GraphvizError(f"dot -Ksfdp failed: {error[0] if error else done.returncode}")
+    return done.stdout
+
+
+def clean_svg(data: bytes, classes: Mapping[str, str], scale: float = 1.0) -> Markup:
     """Graphviz's SVG rebuilt from the allowlists; a node whose title (its graph id) is in
     `classes` gets those CSS classes too, so the page can highlight one patch's entities.
+    `scale` shrinks the drawn size (the viewBox keeps the drawing whole).
 
     The result is Markup: every text and attribute value was escaped by ElementTree while
     serialising, so the template may place it as it is.
@@ -68,6 +95,10 @@ def clean_svg(data: bytes, classes: Mapping[str, str]) -> Markup:
         extra = classes.get(title.text or "") if title is not None else None
         if extra and "node" in group.get("class", "").split():
             group.set("class", f"node {extra}")
+    for name in ("width", "height"):
+        size = _SIZE.fullmatch(root.get(name, ""))
+        if size:
+            root.set(name, f"{float(size[1]) * scale:.0f}{size[2]}")
     root.set("xmlns", _SVG_NS)
     return Markup(ET.tostring(root, encoding="unicode"))
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 GRAPH_FILES = ("graph.graphml", "graph.dot", "graph.svg")
 TABLES = ("patches", "files", "entities", "dependencies", "claims", "findings", "stages")
 FILES = ("index.html", *(f"{t}.csv" for t in TABLES), *GRAPH_FILES)
+# Graphviz's 14 pt labels drawn at about 10 px: a few hundred entities fit a few screens.
+PICTURE_SCALE = 0.55
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
@@ -112,20 +114,23 @@ def highlight_classes(graph: nx.MultiDiGraph) -> dict[str, str]:
 
 
 def _render(content: Content, graph: nx.MultiDiGraph) -> dict[str, bytes]:
-    from patchscope.graph.export import area_colour, render
+    from patchscope.graph.export import area_colour, render, to_dot
     from patchscope.report import html, tables
-    from patchscope.report.pictures import clean_svg
+    from patchscope.report.pictures import clean_svg, overview
 
+    classes = highlight_classes(graph)
+    dot = to_dot(graph)
     try:
-        svg = clean_svg(render(graph, "svg"), highlight_classes(graph))
+        picture = clean_svg(overview(dot), classes, PICTURE_SCALE)
+        layered = clean_svg(render(graph, "svg"), classes)
     except ValueError as exc:
         raise PatchscopeError(str(exc)) from None
     areas = {str(a): area_colour(str(a)) for _, a in graph.nodes(data="area", default="")}
     files = {
-        "index.html": html.render(content, svg, areas).encode("utf-8"),
+        "index.html": html.render(content, picture, areas).encode("utf-8"),
         "graph.graphml": render(graph, "graphml"),
-        "graph.dot": render(graph, "dot"),
-        "graph.svg": b'<?xml version="1.0" encoding="UTF-8"?>\n' + str(svg).encode() + b"\n",
+        "graph.dot": dot.encode("utf-8"),
+        "graph.svg": b'<?xml version="1.0" encoding="UTF-8"?>\n' + str(layered).encode() + b"\n",
     }
     for name, frame in tables.frames(content).items():
         files[f"{name}.csv"] = tables.csv_bytes(frame)

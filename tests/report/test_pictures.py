@@ -73,3 +73,9 @@ def test_not_svg_is_refused() -> None:
 def test_bar_lengths(insertions: int, deletions: int, largest: int, plus: int, minus: int) -> None:
     drawn = bar(insertions, deletions, largest)
     assert (drawn.plus, drawn.minus) == (plus, minus)
+
+
+def test_scale_shrinks_the_drawn_size_not_the_drawing() -> None:
+    root = _tree(clean_svg(SVG, {}, scale=0.5))
+    assert (root.get("width"), root.get("height")) == ("50pt", "25pt")
+    assert root.get("viewBox") == "0 0 100 50"

@@ -2,9 +2,30 @@
 
 Column names are the flattened keys of the `stat --json` object (`author.name`,
 `diffstat.claimed.insertions`) where the table holds what `stat` shows; lists inside a
-row are joined with "; ". Every text cell that a spreadsheet would read as a formula
-(starting with =, +, -, @, a tab or a carriage return) is written with a leading "'".
-The columns of each table are documented in reports/README.md.
+row are joined with "; ", evidence lines with a newline. Every text cell a spreadsheet
+would read as a formula (starting with =, +, -, @, a tab or a carriage return) is
+written with a leading "'". A blank cell is a value the series does not give.
+
+Each file, what a row is, and its columns in order (COLUMNS below):
+
+- patches.csv, per patch: number, total, subject, author.name, author.email,
+  sender.name, sender.email, message_id, date (UTC), malformed,
+  diffstat.claimed.{files,insertions,deletions}, diffstat.computed.{same}, diffstat.ok
+  (blank: no claim), signed_off_by, trailers (own and replies'), entities (changes),
+  findings (count), behaviour (the model's delta; blank without a model).
+- files.csv, per (patch, file): patch (0 is the cover letter's cumulative diffstat
+  against the composed series), path, old_path, status, binary, added, removed,
+  claimed (the count the diffstat gives the file).
+- entities.csv, per (patch, entity, change), as `patchscope entities`: patch, kind,
+  name, file, line, change, detail, area, guard.
+- dependencies.csv, per (patch, earlier patch, reason): patch, depends_on, kind
+  (blob, context, removed), file, detail.
+- claims.csv, per claim replayed on the model (no rows without one): quote, source,
+  flow, params, observable, expected, replayed, ok.
+- findings.csv, per finding, as `check --json`: rule, fingerprint, severity, patch,
+  file, line, entity, message, evidence.
+- stages.csv, per (stage, flow, observable) of the model (no rows without one):
+  stage (0 is the base tree), flow, observable, value.
 """
 
 from __future__ import annotations

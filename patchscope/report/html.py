@@ -115,7 +115,7 @@ def _verdicts(content: Content, p: Patch) -> tuple[Verdict, ...]:
         differs = any(f.rule == "diffstat-mismatch" for f in content.patch_findings(p.number))
         stat = Verdict("diffstat differs" if differs else "diffstat holds", not differs)
     if content.model and p.number in content.model.verdicts:
-        return stat, Verdict(content.model.verdicts[p.number], None)
+        return stat, Verdict(*content.model.verdicts[p.number])
     if any(f.rule == "claim-mismatch" for f in content.patch_findings(p.number)):
         return stat, Verdict("words contradicted", False)
     return (stat,)

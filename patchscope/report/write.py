@@ -86,15 +86,15 @@ def _gather(request: Request) -> tuple[Content, nx.MultiDiGraph]:
     if request.previous is not None:
         previous = load_series(request.previous, offline=request.offline)
         rangediff = range_diff(previous.patches, verified.series.patches)
+    graph = build_graph(verified.series, analysis.facts, verified.dependencies, analysis.tree)
     content = Content(
         verified=verified,
         findings=tuple(all_findings(analysis)),
         entities=tuple(entity_rows(analysis.facts)),
-        model=model_part(request.source, verified.series),
+        model=model_part(request.source, verified.series, graph),
         previous=previous,
         rangediff=rangediff,
     )
-    graph = build_graph(verified.series, analysis.facts, verified.dependencies, analysis.tree)
     return content, graph
 
 

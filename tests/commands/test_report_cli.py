@@ -125,8 +125,9 @@ def test_a_model_part_is_shown_and_tabled(
         claims=(claim, wrong),
         stages=(StageRow(0, "hot-add", "sections", "16"), StageRow(1, "hot-add", "sections", "16")),
         behaviour={3: ("hot-add: memmap_from_range_pages 0 -> 8192",)},
+        verdicts={4: ('says "rename": no scenario changes', True)},
     )
-    monkeypatch.setattr("patchscope.report.write.model_part", lambda source, series: part)
+    monkeypatch.setattr("patchscope.report.write.model_part", lambda source, series, graph: part)
     out = tmp_path / "r"
     assert main(["report", str(git_series.mbox), "-o", str(out), "--offline"]) == 0
     page = (out / "index.html").read_text()
@@ -134,6 +135,9 @@ def test_a_model_part_is_shown_and_tabled(
     assert model.count("holds") == 1 and model.count("fails") == 1
     assert "&lt;b&gt;8192&lt;/b&gt; pages" in model
     assert "memmap_from_range_pages 0 -&gt; 8192" in page
+    rows = page.split('<tr class="patch"')[1:]
+    assert '<div class="ok">says &#34;rename&#34;: no scenario changes</div>' in rows[3]
+    assert "Behaviour delta" in page
     claims = pd.read_csv(out / "claims.csv", keep_default_na=False)
     assert list(claims["quote"]) == ["'=16 sections", "<b>8192</b> pages"]
     assert list(claims["ok"]) == [True, False]

@@ -1,0 +1,58 @@
+"""The model's values as the report shows them, from hand-made claim results and verdicts."""
+
+from __future__ import annotations
+
+from patchscope.diff.model import Diffstat
+from patchscope.model.claims import Claim, ClaimResult
+from patchscope.model.verdicts import Scenario, ScenarioDelta, Verdict
+from patchscope.report.modelpart import part_of
+
+HOT_ADD = Scenario("hot-add", "x86_64")
+OFFLINE = Scenario("offline", "x86_64", (("holes", "1"),))
+
+
+def _verdict(patch: int, says: tuple[tuple[str, str], ...], deltas: tuple[ScenarioDelta, ...]):
+    return Verdict(patch, f"patch {patch}", Diffstat(1, 1, 0), says, deltas, (), ())
+
+
+def test_claims_flatten_with_their_reasons() -> None:
+    claim = Claim("16 sections", "cover", "hot-add", (("size", "2G"),), "sections", 16, stage=3)
+    results = [ClaimResult(claim, 16, True), ClaimResult(claim, None, False, "quote not found")]
+    part = part_of(results, [], {})
+    assert [(c.params, c.replayed, c.ok) for c in part.claims] == [
+        ("size=2G stage=3", "16", True),
+        ("size=2G stage=3", "(quote not found)", False),
+    ]
+
+
+def test_a_promise_of_no_change_is_judged_by_the_deltas() -> None:
+    moved = ScenarioDelta(HOT_ADD, {"memmap_from_range_pages": (0, 8192)}, ("invariant-x",), ())
+    verdicts = [
+        _verdict(1, (("no functional change", "No functional change."),), (moved,)),
+        _verdict(2, (("rename", "rename foo"),), ()),
+        _verdict(3, (), (moved,)),
+    ]
+    part = part_of([], verdicts, {})
+    assert part.verdicts[1][1] is False and "changes in 1 of the scenarios" in part.verdicts[1][0]
+    assert part.verdicts[2][1] is True
+    assert part.verdicts[3] == ("promises nothing about behaviour; behaviour changes", None)
+    assert part.behaviour[1] == (
+        "hot-add x86_64: memmap_from_range_pages 0 -> 8192",
+        "hot-add x86_64: now fires invariant-x",
+    )
+    assert part.behaviour[2] == ()
+
+
+def test_stage_rows_in_stage_then_scenario_order() -> None:
+    observed = {
+        (OFFLINE, 1): {"present_pages": 10},
+        (HOT_ADD, 1): {"sections": 16, "pages": 524288},
+        (HOT_ADD, 0): {"sections": 16},
+    }
+    rows = [(r.stage, r.flow, r.observable, r.value) for r in part_of([], [], observed).stages]
+    assert rows == [
+        (0, "hot-add x86_64", "sections", "16"),
+        (1, "hot-add x86_64", "pages", "524288"),
+        (1, "hot-add x86_64", "sections", "16"),
+        (1, "offline x86_64 holes=1", "present_pages", "10"),
+    ]

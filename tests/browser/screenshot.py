@@ -1,0 +1,43 @@
+"""Rewrite docs/report.png, the README's picture of the reference series' report.
+
+Run by hand from the repository's top: `python -m tests.browser.screenshot`. The report
+is written by the CLI into a temporary folder and photographed whole, 1280 px wide, in
+the same off-network chromium the browser tests use.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from patchscope.cli import main as patchscope
+from tests.browser.harness import chromium_executable, launch, open_file
+from tests.conftest import REFERENCE_MANIFEST, ROOT
+
+PICTURE = ROOT / "docs" / "report.png"
+
+
+def main() -> int:
+    executable = chromium_executable()
+    if executable is None:
+        print("screenshot: no chromium on PATH (Debian: apt-get install chromium)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="patchscope-shot-") as scratch:
+        report = Path(scratch) / "report"
+        status = patchscope(["report", str(REFERENCE_MANIFEST), "-o", str(report), "--offline"])
+        if status != 0:
+            return status
+        with launch(executable, Path(scratch) / "profile") as context:
+            page, log = open_file(context, report / "index.html")
+            if log.problems():
+                print("\n".join(f"screenshot: {p}" for p in log.problems()), file=sys.stderr)
+                return 1
+            PICTURE.parent.mkdir(exist_ok=True)
+            page.screenshot(path=PICTURE, full_page=True)
+    print(f"screenshot: wrote {PICTURE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     _source_args(report, tree=True)
     report.add_argument("-o", "--output", help="the folder (default: reports/<series-name>/)")
     report.add_argument("--previous", help="an earlier version of the series, for a range-diff")
+    report.add_argument("--baseline", help="waivers file (default: .patchscope-baseline.toml)")
     _hook_args(sub)
     _quiet_args(parser, sub)  # keep last: every command gets --quiet
     return parser

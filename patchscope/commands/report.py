@@ -16,6 +16,7 @@ def main(args: argparse.Namespace) -> int:
         tree=args.tree,
         previous=args.previous,
         offline=args.offline,
+        baseline=args.baseline,
     )
     folder = write_report(request)
     if not getattr(args, "quiet", False):

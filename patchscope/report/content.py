@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from patchscope.diff.diffstat import pair_files
 from patchscope.diff.rangediff import RangeDiff
@@ -38,11 +38,12 @@ class GivenBy:
 @dataclass(frozen=True)
 class Content:
     verified: Verified
-    findings: tuple[Finding, ...]  # every finding: ingestion, static checks, tree
+    findings: tuple[Finding, ...]  # every finding: ingestion, static checks, tree, baseline
     entities: tuple[EntityRow, ...]  # commands.entities.entity_rows, in patch order
     model: ModelPart | None  # None when the series has no model (or none is installed)
     previous: Series | None  # the earlier version given with --previous
     rangediff: RangeDiff | None
+    muted: Mapping[str, str] = field(default_factory=dict)  # fingerprint -> the waiver's reason
 
     @property
     def series(self) -> Series:

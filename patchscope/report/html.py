@@ -50,13 +50,15 @@ def render(content: Content, graph_svg: Markup, areas: dict[str, str]) -> str:
         keep_trailing_newline=True,
     )
     anchors = finding_anchors(content.findings)
+    muted = content.muted
     template = environment.get_template("index.html.j2")
     return template.render(
         c=content,
         series=content.series,
         patches=_patch_views(content, anchors),
         findings=list(zip(anchors, content.findings, strict=True)),
-        severities=Counter(f.severity for f in content.findings),
+        severities=Counter(f.severity for f in content.findings if f.fingerprint not in muted),
+        muted=muted,
         graph_svg=graph_svg,
         areas=sorted(areas.items()),
         bar_width=BAR_WIDTH,

@@ -23,7 +23,8 @@ Each file, what a row is, and its columns in order (COLUMNS below):
 - claims.csv, per claim replayed on the model (no rows without one): quote, source,
   flow, params, observable, expected, replayed, ok.
 - findings.csv, per finding, as `check --json`: rule, fingerprint, severity, patch,
-  file, line, entity, message, evidence.
+  file, line, entity, message, evidence, muted (a baseline waives it), reason (the
+  waiver's).
 - stages.csv, per (stage, flow, observable) of the model (no rows without one):
   stage (0 is the base tree), flow, observable, value.
 """
@@ -91,6 +92,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "entity",
         "message",
         "evidence",
+        "muted",
+        "reason",
     ),
     "stages": ("stage", "flow", "observable", "value"),
 }
@@ -200,4 +203,12 @@ def _dependencies(content: Content) -> list[Row]:
 
 
 def _findings(content: Content) -> list[Row]:
-    return [f.to_json() | {"evidence": "\n".join(f.evidence)} for f in content.findings]
+    return [
+        f.to_json()
+        | {
+            "evidence": "\n".join(f.evidence),
+            "muted": f.fingerprint in content.muted,
+            "reason": content.muted.get(f.fingerprint),
+        }
+        for f in content.findings
+    ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from patchscope.baseline import find_baseline, judge
 from patchscope.commands.check import all_findings
 from patchscope.commands.entities import entity_rows
 from patchscope.commands.graph import OutputError, check_output
@@ -32,6 +33,7 @@ class Request:
     tree: str | None = None
     previous: str | None = None
     offline: bool = False
+    baseline: str | None = None  # None: .patchscope-baseline.toml where `check` finds it
 
 
 def default_folder(series_name: str) -> Path:
@@ -58,15 +60,17 @@ def write_report(request: Request) -> Path:
 
 
 def _refuse_inputs(request: Request, folder: Path) -> None:
-    """No file the report writes may be one the user gave, or lie inside a source folder."""
+    """No file the report writes may be one the user gave, or lie inside a folder given."""
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: not a directory")
-    given = [request.source, request.previous, _tree_folder(request.tree)]
-    for source in filter(None, given):
-        where = Path(source).resolve()
-        if where.is_dir() and folder.resolve().is_relative_to(where):
-            raise OutputError(f"{folder}: refusing to write inside the input {source}")
-        for name in FILES:
+    targets = {(folder / name).resolve() for name in FILES}
+    given = (request.source, request.previous, request.baseline, _tree_folder(request.tree))
+    for path in filter(None, given):
+        where = Path(path).resolve()
+        if where in targets or (where.is_dir() and folder.resolve().is_relative_to(where)):
+            raise OutputError(f"{folder}: refusing to write over or into the input {path}")
+    for source in filter(None, (request.source, request.previous)):
+        for name in FILES:  # a manifest's mbox files too
             check_output(source, folder / name)
 
 
@@ -80,6 +84,7 @@ def _gather(request: Request) -> tuple[Content, nx.MultiDiGraph]:
     from patchscope.graph.build import build_graph
     from patchscope.pipeline import analyse, load_series
 
+    waivers = find_baseline(request.source, request.baseline)  # a bad one stops us first
     analysis = analyse(request.source, tree=request.tree, offline=request.offline)
     verified = analysis.verified
     previous = rangediff = None
@@ -87,13 +92,15 @@ def _gather(request: Request) -> tuple[Content, nx.MultiDiGraph]:
         previous = load_series(request.previous, offline=request.offline)
         rangediff = range_diff(previous.patches, verified.series.patches)
     graph = build_graph(verified.series, analysis.facts, verified.dependencies, analysis.tree)
+    judged = judge(all_findings(analysis), waivers)
     content = Content(
         verified=verified,
-        findings=tuple(all_findings(analysis)),
+        findings=tuple(j.finding for j in judged),
         entities=tuple(entity_rows(analysis.facts)),
         model=model_part(request.source, verified.series, graph),
         previous=previous,
         rangediff=rangediff,
+        muted={j.finding.fingerprint: j.reason for j in judged if j.reason is not None},
     )
     return content, graph
 

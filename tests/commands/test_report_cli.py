@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -144,3 +145,40 @@ def test_a_model_part_is_shown_and_tabled(
     assert len(pd.read_csv(out / "stages.csv")) == 2
     patches = pd.read_csv(out / "patches.csv", keep_default_na=False)
     assert list(patches["behaviour"]) == ["", "", "hot-add: memmap_from_range_pages 0 -> 8192", ""]
+
+
+def _claiming_one_line_more(git_series: GitSeries, where: Path) -> Path:
+    """The toy series with 1/4's diffstat summary claiming one insertion more than it has."""
+    text = git_series.mbox.read_text()
+    summary = re.compile(r"^ \d+ files? changed, (\d+) insertions?\(\+\)", re.MULTILINE)
+    first_patch = list(summary.finditer(text))[1]  # the cover letter's comes first
+    start, end = first_patch.span(1)
+    mbox = where / "perturbed.mbox"
+    mbox.write_text(text[:start] + str(int(first_patch[1]) + 1) + text[end:])
+    return mbox
+
+
+def test_baseline_mutes_and_reports_stale_waivers(git_series: GitSeries, tmp_path: Path) -> None:
+    mbox = _claiming_one_line_more(git_series, tmp_path)
+    first = tmp_path / "first"
+    assert main(["report", str(mbox), "-o", str(first), "--offline"]) == 0
+    findings = pd.read_csv(first / "findings.csv", keep_default_na=False)
+    mismatches = findings[findings["rule"] == "diffstat-mismatch"]
+    assert set(mismatches["patch"]) == {1} and not findings["muted"].any()
+    muted = mismatches["fingerprint"].iloc[0]
+    baseline = tmp_path / "baseline.toml"
+    baseline.write_text(
+        f'[[waiver]]\nfingerprint = "{muted}"\nreason = "judged <ok>"\n\n'
+        '[[waiver]]\nfingerprint = "0123456789abcdef"\nreason = "gone"\n'
+    )
+    second = tmp_path / "second"
+    args = ["report", str(mbox), "-o", str(second), "--baseline", str(baseline), "--offline"]
+    assert main(args) == 0
+    judged = pd.read_csv(second / "findings.csv", keep_default_na=False)
+    row = judged[judged["fingerprint"] == muted].iloc[0]
+    assert (row["muted"], row["reason"]) == (True, "judged <ok>")
+    assert judged["muted"].sum() == 1
+    assert "0123456789abcdef" in " ".join(judged[judged["rule"] == "stale-waiver"]["message"])
+    page = (second / "index.html").read_text()
+    assert "Muted by the baseline: judged &lt;ok&gt;" in page
+    assert "1 muted by the baseline" in page

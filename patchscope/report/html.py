@@ -18,6 +18,7 @@ from patchscope.diff.rangediff import marker
 from patchscope.findings import Finding
 from patchscope.ingest.series import Patch
 from patchscope.report.content import Content, EntityRow, FileCheck, patch_files
+from patchscope.report.modelpart import StageRow
 from patchscope.report.pictures import BAR_WIDTH, Bar, bar
 
 
@@ -37,6 +38,32 @@ class PatchView:
     verdicts: tuple[Verdict, ...]
     behaviour: tuple[str, ...]
     findings: tuple[tuple[str, Finding], ...]  # (anchor, finding)
+
+
+@dataclass(frozen=True)
+class StageGrid:
+    """One scenario's observables, stage against stage; `changed[i]`: differs from stage i-1."""
+
+    scenario: str
+    stages: tuple[int, ...]
+    rows: tuple[tuple[str, tuple[str, ...], tuple[bool, ...]], ...]  # (observable, values, changed)
+
+
+def stage_grids(rows: tuple[StageRow, ...]) -> list[StageGrid]:
+    """stages.csv's long rows as one table per scenario, in the order they come."""
+    values: dict[str, dict[str, dict[int, str]]] = {}
+    for r in rows:
+        values.setdefault(r.flow, {}).setdefault(r.observable, {})[r.stage] = r.value
+    grids = []
+    for scenario, observables in values.items():
+        stages = tuple(sorted({s for by_stage in observables.values() for s in by_stage}))
+        table = []
+        for name, by_stage in sorted(observables.items()):
+            cells = tuple(by_stage.get(s, "") for s in stages)
+            changed = tuple(i > 0 and cells[i] != cells[i - 1] for i in range(len(cells)))
+            table.append((name, cells, changed))
+        grids.append(StageGrid(scenario, stages, tuple(table)))
+    return grids
 
 
 def render(content: Content, graph_svg: Markup, areas: dict[str, str]) -> str:
@@ -66,6 +93,7 @@ def render(content: Content, graph_svg: Markup, areas: dict[str, str]) -> str:
         cover_computed=content.verified.composed.diffstat if content.verified.composed else None,
         marker=marker,
         version=__version__,
+        grids=stage_grids(content.model.stages) if content.model else [],
     )
 
 

@@ -143,6 +143,8 @@ def test_a_model_part_is_shown_and_tabled(
     assert list(claims["quote"]) == ["'=16 sections", "<b>8192</b> pages"]
     assert list(claims["ok"]) == [True, False]
     assert len(pd.read_csv(out / "stages.csv")) == 2
+    grid = page[page.index("<h3>hot-add</h3>") :]
+    assert grid.count("<th>stage ") == 2 and 'class="num mono changed"' not in grid
     patches = pd.read_csv(out / "patches.csv", keep_default_na=False)
     assert list(patches["behaviour"]) == ["", "", "hot-add: memmap_from_range_pages 0 -> 8192", ""]
 

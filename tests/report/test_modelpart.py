@@ -56,3 +56,19 @@ def test_stage_rows_in_stage_then_scenario_order() -> None:
         (1, "hot-add x86_64", "sections", "16"),
         (1, "offline x86_64 holes=1", "present_pages", "10"),
     ]
+
+
+def test_stage_grid_marks_what_a_stage_changes() -> None:
+    from patchscope.report.html import stage_grids
+
+    observed = {
+        (HOT_ADD, 0): {"memmap_from_range_pages": 0, "sections": 16},
+        (HOT_ADD, 1): {"memmap_from_range_pages": 0, "sections": 16},
+        (HOT_ADD, 2): {"memmap_from_range_pages": 8192, "sections": 16},
+    }
+    (grid,) = stage_grids(part_of([], [], observed).stages)
+    assert grid.stages == (0, 1, 2)
+    assert grid.rows == (
+        ("memmap_from_range_pages", ("0", "0", "8192"), (False, False, True)),
+        ("sections", ("16", "16", "16"), (False, False, False)),
+    )

@@ -184,3 +184,23 @@ def test_baseline_mutes_and_reports_stale_waivers(git_series: GitSeries, tmp_pat
     page = (second / "index.html").read_text()
     assert "Muted by the baseline: judged &lt;ok&gt;" in page
     assert "1 muted by the baseline" in page
+
+
+def test_tree_dir_is_an_input(git_series: GitSeries, capsys: pytest.CaptureFixture[str]) -> None:
+    """A report is never written into the user's checkout given as --tree."""
+    target = git_series.repo / "reports"
+    args = ["report", str(git_series.mbox), "--tree", str(git_series.repo), "-o", str(target)]
+    assert main([*args, "--offline"]) == 2
+    assert "refusing" in capsys.readouterr().err
+    assert not target.exists()
+
+
+def test_git_tree_report(git_series: GitSeries, tmp_path: Path) -> None:
+    """With the base revision as tree, the series' own four patches are still the rows."""
+    tree = f"git:{git_series.repo}@{git_series.base}"
+    out = tmp_path / "r"
+    args = ["report", str(git_series.mbox), "--tree", tree, "-o", str(out), "--offline"]
+    assert main(args) == 0
+    assert list(pd.read_csv(out / "patches.csv")["number"]) == [1, 2, 3, 4]
+    graph = (out / "graph.dot").read_text()
+    assert '"function:mm/hotplug.c:hotplug_add"' in graph

@@ -1,0 +1,1 @@
+"""Executable semantic models of kernel code; memory_hotplug/ is the first one."""

@@ -1,0 +1,505 @@
+"""The one mutable object of a replay: configuration, stage, kernel state and the trace.
+
+Every modelled kernel function is a module-level `def name(k, ...)` registered with
+@kernel_function under its kernel name; one kernel function calls another only through
+`k.call(name, ...)`, which lets a stage (the series after patch N) replace any of them and
+records every call in the trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from patchscope.model.memory_hotplug.config import Config
+from patchscope.model.memory_hotplug.pages import PageRuns
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ERRNO = {"EINTR": 4, "ENXIO": 6, "ENOMEM": 12, "EBUSY": 16, "EEXIST": 17, "EINVAL": 22}
+
+
+class KernelError(Exception):
+    """A modelled -errno return: raised where the kernel function fails, caught where the
+    kernel checks the return value. An outcome of a flow, not bad user input."""
+
+    def __init__(self, errno: str, message: str) -> None:
+        super().__init__(f"-{errno}: {message}")
+        self.errno = errno
+        self.message = message
+
+    @property
+    def value(self) -> int:
+        return -ERRNO[self.errno]
+
+
+# --- dispatch ---------------------------------------------------------------------------
+
+_GENERIC: dict[str, Callable[..., Any]] = {}
+_PER_ARCH: dict[tuple[str, str], Callable[..., Any]] = {}
+
+
+def kernel_function(name: str | None = None, *, arch: str | None = None) -> Callable[[F], F]:
+    """Register a model of a kernel function under its kernel name (default: the Python name).
+
+    `arch` registers an arch's own implementation (arch_add_memory, vmemmap_populate...):
+    `k.call` picks the one of `k.config.arch`.
+    """
+
+    def register(fn: F) -> F:
+        key = name or fn.__name__
+        table_key = (arch, key) if arch else key
+        registry: dict[Any, Callable[..., Any]] = _PER_ARCH if arch else _GENERIC
+        if table_key in registry:
+            raise RuntimeError(f"kernel function {key} registered twice ({arch or 'generic'})")
+        registry[table_key] = fn
+        return fn
+
+    return register
+
+
+def base_function(arch: str, name: str) -> Callable[..., Any]:
+    """The base tree's model of `name` on `arch` (what a stage without overrides runs)."""
+    fn = _PER_ARCH.get((arch, name)) or _GENERIC.get(name)
+    if fn is None:
+        raise LookupError(f"no model of kernel function {name}")
+    return fn
+
+
+def registered_functions() -> list[str]:
+    """Every kernel function name the base model knows, generic and per arch."""
+    return sorted(set(_GENERIC) | {name for _, name in _PER_ARCH})
+
+
+class StageLike(Protocol):
+    """What the kernel needs of a stage (stages.Stage is the real one)."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def overrides(self) -> Mapping[str, Callable[..., Any]]: ...
+    @property
+    def constants(self) -> Mapping[str, int]: ...
+
+
+@dataclass(frozen=True)
+class BaseStage:
+    """Stage 0, the base tree: no overrides, no constants."""
+
+    number: int = 0
+    name: str = "base"
+    overrides: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    constants: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    step: str
+    stage: int
+    function: str
+    depth: int
+    args: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "step": self.step,
+            "stage": self.stage,
+            "function": self.function,
+            "depth": self.depth,
+            "args": self.args,
+        }
+
+
+@dataclass(frozen=True)
+class Bug:
+    """A BUG()/VM_BUG_ON() the modelled kernel hit; the flow goes on, the invariants report it."""
+
+    kind: str  # "poisoned-read", "memmap-use-after-free", "kernel-bug"
+    message: str
+    step: str
+
+
+# --- state ------------------------------------------------------------------------------
+
+
+@dataclass
+class Zone:
+    """struct zone (include/linux/mmzone.h): span, counters and the buddy's free lists."""
+
+    name: str
+    nid: int
+    zone_start_pfn: int = 0
+    spanned_pages: int = 0
+    present_pages: int = 0
+    managed_pages: int = 0
+    free_area: list[FreeArea] = field(default_factory=list)
+
+    @property
+    def zone_end_pfn(self) -> int:
+        return self.zone_start_pfn + self.spanned_pages
+
+    def contains(self, pfn: int) -> bool:
+        return self.spanned_pages > 0 and self.zone_start_pfn <= pfn < self.zone_end_pfn
+
+
+class FreeArea:
+    """One order's free list as sorted block start pfns.
+
+    The kernel links free blocks in a list; the model keeps them sorted so that a pfn range
+    (a memory block being offlined) is found by bisection. Written by hand: the stdlib has no
+    sorted set, and a per-page structure would defeat the run-length model.
+    """
+
+    def __init__(self) -> None:
+        self.blocks: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def __contains__(self, pfn: int) -> bool:
+        i = self._index(pfn)
+        return i < len(self.blocks) and self.blocks[i] == pfn
+
+    def add(self, pfn: int) -> None:
+        self.blocks.insert(self._index(pfn), pfn)
+
+    def add_many(self, pfns: range) -> None:
+        """Insert a stride of blocks at once (a max-order run onlined or booted)."""
+        i = self._index(pfns.start) if pfns else 0
+        self.blocks[i:i] = pfns
+
+    def discard(self, pfn: int) -> bool:
+        i = self._index(pfn)
+        if i < len(self.blocks) and self.blocks[i] == pfn:
+            del self.blocks[i]
+            return True
+        return False
+
+    def take_range(self, start: int, end: int) -> list[int]:
+        """Remove and return the blocks starting in [start, end)."""
+        lo, hi = self._index(start), self._index(end)
+        taken = self.blocks[lo:hi]
+        del self.blocks[lo:hi]
+        return taken
+
+    def in_range(self, start: int, end: int) -> list[int]:
+        return self.blocks[self._index(start) : self._index(end)]
+
+    def _index(self, pfn: int) -> int:
+        from bisect import bisect_left
+
+        return bisect_left(self.blocks, pfn)
+
+
+@dataclass
+class Node:
+    """pg_data_t: its zones and the node-wide counters kept beside the zones' ones."""
+
+    nid: int
+    zones: dict[str, Zone]
+    node_start_pfn: int = 0
+    node_spanned_pages: int = 0
+    node_present_pages: int = 0
+
+
+@dataclass(frozen=True)
+class MemmapBlock:
+    """Pages that back memmap: a vmemmap mapping, or a !VMEMMAP section's mem_map."""
+
+    nid: int
+    pfn: int
+    order: int
+    altmap: bool  # carved from a vmem_altmap (inside a hot-added range), not the buddy
+
+    @property
+    def end_pfn(self) -> int:
+        return self.pfn + (1 << self.order)
+
+
+@dataclass
+class MemSection:
+    """struct mem_section: SECTION_MARKED_PRESENT, SECTION_HAS_MEM_MAP, SECTION_IS_ONLINE."""
+
+    nr: int
+    nid: int
+    present: bool = True
+    has_mem_map: bool = False
+    online: bool = False
+    usemap: bool = False
+    mem_map: MemmapBlock | None = None  # only without SPARSEMEM_VMEMMAP
+
+
+@dataclass
+class MemoryBlock:
+    """struct memory_block (drivers/base/memory.c): /sys/devices/system/memory/memoryN.
+
+    Its online state is read from its sections (Kernel.memory_block_state), so that a flow
+    that calls online_pages() directly leaves the same state the sysfs path would."""
+
+    id: int
+    nid: int
+    section_count: int = 0
+
+
+@dataclass
+class VmemAltmap:
+    """struct vmem_altmap (include/linux/memremap.h): pages of a range lent to its own memmap."""
+
+    base_pfn: int
+    free: int
+    reserve: int = 0
+    align: int = 0
+    alloc: int = 0
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A "System RAM" entry of iomem, half-open in bytes."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class HotplugRequest:
+    """What a caller of the hotplug API asked for, so invariants can hold the kernel to it."""
+
+    nid: int
+    start: int
+    size: int
+    memory_block_api: bool
+    driver: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Frozen counters at one moment, flat "node0.Normal.present_pages" -> value."""
+
+    values: tuple[tuple[str, int], ...]
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.values)
+
+    def delta(self, before: Snapshot) -> dict[str, int]:
+        """Counters that changed since `before` (new minus old)."""
+        old = before.as_dict()
+        return {
+            key: value - old.get(key, 0) for key, value in self.values if value != old.get(key, 0)
+        }
+
+
+class Kernel:
+    """The modelled kernel. Construct with `Kernel(config)`; it boots its boot memory."""
+
+    def __init__(self, config: Config, stage: StageLike | None = None) -> None:
+        self.config = config
+        self.stage: StageLike = stage or BaseStage()
+        self.pages = PageRuns()
+        self.nodes: dict[int, Node] = {}
+        self.sections: dict[int, MemSection] = {}
+        self.memory_blocks: dict[int, MemoryBlock] = {}
+        self.vmemmap: dict[int, MemmapBlock] = {}  # vmemmap page index -> backing
+        self.iomem: list[Resource] = []
+        self.holes: list[Resource] = []  # firmware leaves these out of any System RAM
+        self.isolated: list[tuple[int, int]] = []  # pfn ranges of MIGRATE_ISOLATE pageblocks
+        self.requests: list[HotplugRequest] = []
+        self.globals: dict[str, Any] = {
+            "online_page_callback": "generic_online_page",
+            "num_poisoned_pages": 0,
+            "memhp_auto_online": False,
+            "mem_hotplug_lock": False,
+        }
+        self.totalram_pages = 0
+        self.max_pfn = config.pfn(config.boot_memory_end)
+        self.order_allocations: list[tuple[int, int]] = []  # (order, pfn) of each allocation
+        self.bugs: list[Bug] = []
+        self.bugs_reported = 0  # invariants.check() reports each bug once
+        self.trace: list[TraceEntry] = []
+        self._step = "boot"
+        self._depth = 0
+        self.call("mem_init")
+        self.boot_globals = dict(self.globals)
+        self.trace.clear()
+        self.order_allocations.clear()
+        self._step = ""
+
+    # dispatch
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Run kernel function `name` as this stage has it, recording the call."""
+        fn = self.stage.overrides.get(name) or base_function(self.config.arch, name)
+        return self._run(name, fn, args, kwargs)
+
+    def call_base(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Run the base tree's `name`, for an override that wraps the original behaviour."""
+        return self._run(name, base_function(self.config.arch, name), args, kwargs)
+
+    def _run(
+        self, name: str, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        self.trace.append(
+            TraceEntry(self._step, self.stage.number, name, self._depth, _short(args, kwargs))
+        )
+        self._depth += 1
+        try:
+            return fn(self, *args, **kwargs)
+        finally:
+            self._depth -= 1
+
+    def constant(self, name: str) -> int:
+        """A constant the stage's series defines (evaluated from its own text)."""
+        return self.stage.constants[name]
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Group the calls made inside into one flow step of the trace."""
+        outer = self._step
+        self._step = name
+        try:
+            yield
+        finally:
+            self._step = outer
+
+    @property
+    def current_step(self) -> str:
+        return self._step
+
+    def bug(self, kind: str, message: str) -> None:
+        """Record a BUG()/VM_BUG_ON(): the model keeps going so every later effect shows."""
+        self.bugs.append(Bug(kind, message, self._step))
+
+    def record_hotplug(
+        self, nid: int, start: int, size: int, memory_block_api: bool, driver: str
+    ) -> None:
+        """Note what a caller asked of the hotplug API (add_memory does, devm callers too)."""
+        self.requests.append(HotplugRequest(nid, start, size, memory_block_api, driver))
+
+    def memory_block_state(self, block_id: int) -> str:
+        """mem->state: "online" once every section of the block is online."""
+        c = self.config
+        first = block_id * c.sections_per_block
+        sections = [self.sections.get(nr) for nr in range(first, first + c.sections_per_block)]
+        online = all(s is not None and s.online for s in sections)
+        return "online" if online else "offline"
+
+    # the machine a flow starts from: not kernel functions, so not traced
+
+    def fragment(self, nid: int, order: int) -> None:
+        """Leave node `nid` with no free block of `order` or above: each such block is split
+        into blocks of order-1 and every other one is taken away (allocated, never freed),
+        so memory stays free but nothing of `order` can form again."""
+        step = 1 << (order - 1)
+        for zone in self.nodes[nid].zones.values():
+            for have in range(order, self.config.max_order):
+                for pfn in zone.free_area[have].take_range(0, 1 << 62):
+                    for half in range(pfn, pfn + (1 << have), 2 * step):
+                        zone.free_area[order - 1].add(half)
+                        self.pages.clear_flags(half + step, half + 2 * step, "Buddy")
+                        self.pages.set(half + step, half + 2 * step, refcount=1)
+
+    def add_hole(self, pfn: int, nr_pages: int) -> None:
+        """Firmware describes no RAM at [pfn, pfn + nr_pages): System RAM registered later
+        leaves it out, and whatever is registered already loses it."""
+        hole = Resource(pfn << self.config.page_shift, (pfn + nr_pages) << self.config.page_shift)
+        self.holes.append(hole)
+        self.iomem = cut_resources(self.iomem, hole)
+
+    def hwpoison(self, pfn: int) -> None:
+        """A memory error at pfn (machine check): memory_failure()."""
+        self.call("memory_failure", pfn)
+
+    # lookups the kernel does through macros
+
+    def zone_of(self, pfn: int) -> Zone | None:
+        """page_zone() without the poison check: the zone the page's flags link it to."""
+        section = self.sections.get(self.config.section_nr(pfn))
+        name = self.pages.get(pfn).zone
+        if section is None or name is None:
+            return None
+        return self.nodes[section.nid].zones.get(name)
+
+    def memmap_mapped(self, start_pfn: int, end_pfn: int) -> bool:
+        """Whether every struct page of [start_pfn, end_pfn) sits in mapped, live memmap."""
+        c = self.config
+        if not c.sparsemem_vmemmap:
+            first, last = c.section_nr(start_pfn), c.section_nr(end_pfn - 1)
+            return all(
+                (s := self.sections.get(nr)) is not None and s.mem_map is not None
+                for nr in range(first, last + 1)
+            )
+        first = c.page_va(start_pfn) >> c.vmemmap_page_shift
+        last = (c.page_va(end_pfn) - 1) >> c.vmemmap_page_shift
+        return all(i in self.vmemmap for i in range(first, last + 1))
+
+    def memmap_blocks(self) -> list[MemmapBlock]:
+        """Every allocation that backs memmap, vmemmap mappings and mem_maps alike."""
+        blocks = list(self.vmemmap.values())
+        blocks += [s.mem_map for s in self.sections.values() if s.mem_map is not None]
+        return blocks
+
+    def snapshot(self) -> Snapshot:
+        values: list[tuple[str, int]] = []
+        for node in self.nodes.values():
+            values.append((f"node{node.nid}.present_pages", node.node_present_pages))
+            values.append((f"node{node.nid}.spanned_pages", node.node_spanned_pages))
+            for zone in node.zones.values():
+                prefix = f"node{node.nid}.{zone.name}"
+                values += [
+                    (f"{prefix}.spanned_pages", zone.spanned_pages),
+                    (f"{prefix}.present_pages", zone.present_pages),
+                    (f"{prefix}.managed_pages", zone.managed_pages),
+                    (f"{prefix}.free_pages", nr_free_pages(zone)),
+                ]
+        values += [
+            ("sections_present", sum(s.present for s in self.sections.values())),
+            ("sections_online", sum(s.online for s in self.sections.values())),
+            ("memory_blocks", len(self.memory_blocks)),
+            (
+                "memory_blocks_online",
+                sum(self.memory_block_state(b) == "online" for b in self.memory_blocks),
+            ),
+            ("memmap_backing_pages", sum(1 << b.order for b in self.memmap_blocks())),
+            ("totalram_pages", self.totalram_pages),
+            ("order_allocations", len(self.order_allocations)),
+        ]
+        return Snapshot(tuple(values))
+
+
+def cut_resources(resources: list[Resource], hole: Resource) -> list[Resource]:
+    """The resources with [hole.start, hole.end) cut out of them (split where needed)."""
+    kept: list[Resource] = []
+    for r in resources:
+        if r.end <= hole.start or hole.end <= r.start:
+            kept.append(r)
+            continue
+        pieces = (Resource(r.start, hole.start), Resource(hole.end, r.end))
+        kept += [p for p in pieces if p.start < p.end]
+    return kept
+
+
+def nr_free_pages(zone: Zone) -> int:
+    return sum(len(area) << order for order, area in enumerate(zone.free_area))
+
+
+def _short(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """A trace line's arguments: numbers in hex past a page, objects by type name."""
+    parts = [_one(a) for a in args]
+    if kwargs:
+        parts += [f"{key}={_one(v)}" for key, v in kwargs.items()]
+    text = ", ".join(parts)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _one(value: Any) -> str:
+    kind = type(value)
+    if kind is int:
+        return hex(value) if value >= 4096 or value <= -4096 else str(value)
+    if kind is str:
+        return str(value)
+    if kind is bool or value is None:
+        return str(value)
+    return kind.__name__

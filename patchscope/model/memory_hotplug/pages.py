@@ -1,0 +1,154 @@
+"""struct page as runs: one PageState per stretch of pfns whose pages are all alike.
+
+A real kernel has one struct page per pfn; the model keeps a run-length map so that the
+memmap of 1 TiB costs what 2 GiB does. No library offers an interval map with split and
+coalesce, so PageRuns is written here by hand (bisect over the run starts).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from patchscope.model.memory_hotplug.kernel import Kernel
+
+# Page flags the model knows (include/linux/page-flags.h). "Buddy" is set on every page of a
+# free block, not only on its head as PG_buddy is, so that free memory stays one run.
+FLAGS = frozenset({"Reserved", "Buddy", "HWPoison", "Vmemmap"})
+
+
+@dataclass(frozen=True, slots=True)
+class PageState:
+    present: bool = False  # the pfn has a struct page (its section is present)
+    poisoned: bool = False  # page_init_poison() filled it with 0xff, nobody initialised it
+    initialised: bool = False  # __init_single_page() ran on it
+    flags: frozenset[str] = field(default=frozenset())
+    mapping: str | None = None  # "anon" for movable user pages; None for kernel pages
+    refcount: int = 0
+    private: int = 0
+    head_pfn: int | None = None  # compound head, or the head the series' vmemmap pages keep
+    zone: str | None = None  # the zone link in page->flags, set by memmap_init_zone()
+
+
+ABSENT = PageState()
+
+
+# dataclasses.replace() is slow and the same few states recur endlessly: transitions are
+# remembered, which also makes equal states the same object (cheap to coalesce)
+_TRANSITIONS: dict[tuple[PageState, tuple[tuple[str, Any], ...]], PageState] = {}
+
+
+def _transition(state: PageState, changes: tuple[tuple[str, Any], ...]) -> PageState:
+    new = _TRANSITIONS.get((state, changes))
+    if new is None:
+        if len(_TRANSITIONS) > 100_000:
+            _TRANSITIONS.clear()
+        new = _TRANSITIONS[(state, changes)] = replace(state, **dict(changes))
+    return new
+
+
+class PageRuns:
+    """pfn -> PageState, stored as sorted run starts; every pfn before the first set is ABSENT."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = [0]
+        self._states: list[PageState] = [ABSENT]
+
+    def get(self, pfn: int) -> PageState:
+        return self._states[bisect_right(self._starts, pfn) - 1]
+
+    def runs(self, start: int, end: int) -> Iterator[tuple[int, int, PageState]]:
+        """(run_start, run_end, state) for [start, end), clipped to the range."""
+        i = bisect_right(self._starts, start) - 1
+        while i < len(self._starts) and self._starts[i] < end:
+            run_end = self._starts[i + 1] if i + 1 < len(self._starts) else end
+            yield max(start, self._starts[i]), min(end, run_end), self._states[i]
+            i += 1
+
+    def set(self, start: int, end: int, **changes: Any) -> None:
+        """Give every page of [start, end) the listed field values."""
+        key = tuple(changes.items())
+        self.change(start, end, lambda state: _transition(state, key))
+
+    def change(self, start: int, end: int, fn: Callable[[PageState], PageState]) -> None:
+        """Replace each run's state in [start, end) by fn(state); neighbours coalesce."""
+        if start >= end:
+            return
+        first = self._split(start)
+        last = self._split(end)
+        for i in range(first, last):
+            self._states[i] = fn(self._states[i])
+        self._coalesce(max(first - 1, 0), min(last + 1, len(self._starts)))
+
+    def add_flags(self, start: int, end: int, *flags: str) -> None:
+        more = frozenset(flags)
+        self.change(start, end, lambda s: _transition(s, (("flags", s.flags | more),)))
+
+    def clear_flags(self, start: int, end: int, *flags: str) -> None:
+        less = frozenset(flags)
+        self.change(start, end, lambda s: _transition(s, (("flags", s.flags - less),)))
+
+    def count(self, start: int, end: int, test: Callable[[PageState], bool]) -> int:
+        """How many pages of [start, end) pass test."""
+        return sum(e - s for s, e, state in self.runs(start, end) if test(state))
+
+    def __len__(self) -> int:
+        """Number of runs (what the model's memory cost grows with)."""
+        return len(self._starts)
+
+    def _split(self, pfn: int) -> int:
+        """Index of the run starting at pfn, splitting the run that holds it if needed."""
+        i = bisect_right(self._starts, pfn) - 1
+        if self._starts[i] == pfn:
+            return i
+        self._starts.insert(i + 1, pfn)
+        self._states.insert(i + 1, self._states[i])
+        return i + 1
+
+    def _coalesce(self, lo: int, hi: int) -> None:
+        i = max(lo, 1)
+        while i < min(hi, len(self._starts)):
+            if self._states[i] is self._states[i - 1] or self._states[i] == self._states[i - 1]:
+                del self._starts[i]
+                del self._states[i]
+                hi -= 1
+            else:
+                i += 1
+
+
+def struct_pages(
+    k: Kernel, start: int, end: int, test: str | None = None
+) -> Iterator[tuple[int, int, PageState]]:
+    """Read the struct pages of [start, end) as the kernel would through pfn_to_page().
+
+    Reading memmap whose backing was freed is a use-after-free; a PageXxx() test (`test`
+    names it) on a poisoned page is a VM_BUG_ON with CONFIG_DEBUG_VM_PGFLAGS. Both are
+    recorded on the kernel for the invariants, and the read goes on as the kernel's would.
+    """
+    if not k.memmap_mapped(start, end):
+        k.bug(
+            "memmap-use-after-free", f"struct pages of pfn {start:#x}-{end:#x} read, memmap freed"
+        )
+    for run in k.pages.runs(start, end):
+        if test and run[2].poisoned and k.config.debug_vm_pgflags:
+            k.bug("poisoned-read", f"{test}() on poisoned struct page, pfn {run[0]:#x}")
+        yield run
+
+
+def _page_test(flag: str) -> Callable[[Kernel, int], bool]:
+    def test(k: Kernel, pfn: int) -> bool:
+        return any(flag in state.flags for _, _, state in struct_pages(k, pfn, pfn + 1, name))
+
+    name = f"Page{flag}"
+    test.__name__ = name
+    test.__doc__ = f"{name}(pfn_to_page(pfn)) (include/linux/page-flags.h), poison-checked."
+    return test
+
+
+PageReserved = _page_test("Reserved")
+PageBuddy = _page_test("Buddy")
+PageHWPoison = _page_test("HWPoison")
+PageVmemmap = _page_test("Vmemmap")

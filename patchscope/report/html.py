@@ -23,7 +23,7 @@ from patchscope.report.pictures import BAR_WIDTH, Bar, bar
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Judgement:
     text: str
     ok: bool | None  # None: nothing to judge
 
@@ -35,7 +35,7 @@ class PatchView:
     computed: Bar
     files: tuple[FileCheck, ...]
     entities: tuple[EntityRow, ...]
-    verdicts: tuple[Verdict, ...]
+    verdicts: tuple[Judgement, ...]
     behaviour: tuple[str, ...]
     findings: tuple[tuple[str, Finding], ...]  # (anchor, finding)
 
@@ -137,15 +137,15 @@ def _patch_views(content: Content, anchors: list[str]) -> list[PatchView]:
     return views
 
 
-def _verdicts(content: Content, p: Patch) -> tuple[Verdict, ...]:
+def _verdicts(content: Content, p: Patch) -> tuple[Judgement, ...]:
     """What the patch says about itself, judged: its diffstat, then its words."""
     if p.claimed is None:
-        stat = Verdict("no diffstat given", None)
+        stat = Judgement("no diffstat given", None)
     else:
         differs = any(f.rule == "diffstat-mismatch" for f in content.patch_findings(p.number))
-        stat = Verdict("diffstat differs" if differs else "diffstat holds", not differs)
+        stat = Judgement("diffstat differs" if differs else "diffstat holds", not differs)
     if content.model and p.number in content.model.verdicts:
-        return stat, Verdict(*content.model.verdicts[p.number])
+        return stat, Judgement(*content.model.verdicts[p.number])
     if any(f.rule == "claim-mismatch" for f in content.patch_findings(p.number)):
-        return stat, Verdict("words contradicted", False)
+        return stat, Judgement("words contradicted", False)
     return (stat,)

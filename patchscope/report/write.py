@@ -12,15 +12,16 @@ from patchscope.commands.check import all_findings
 from patchscope.commands.entities import entity_rows
 from patchscope.commands.graph import OutputError, check_output
 from patchscope.errors import PatchscopeError
+from patchscope.findings import Finding, sort_findings
 from patchscope.report.content import Content
 from patchscope.report.modelpart import model_part
+from patchscope.report.tables import COLUMNS
 
 if TYPE_CHECKING:
     import networkx as nx
 
-GRAPH_FILES = ("graph.graphml", "graph.dot", "graph.svg")
-TABLES = ("patches", "files", "entities", "dependencies", "claims", "findings", "stages")
-FILES = ("index.html", *(f"{t}.csv" for t in TABLES), *GRAPH_FILES)
+FILES = ("index.html", *(f"{t}.csv" for t in COLUMNS), "graph.graphml", "graph.dot", "graph.svg")
+MODEL_FAILED = "model-failed"  # the series has a model, but it could not replay the series
 # Graphviz's 14 pt labels drawn at about 10 px: a few hundred entities fit a few screens.
 PICTURE_SCALE = 0.55
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
@@ -44,11 +45,13 @@ def default_folder(series_name: str) -> Path:
 
 def write_report(request: Request) -> Path:
     """Write every file of the report; returns the folder. Inputs are never overwritten."""
-    if request.output is not None:
+    if request.output is not None:  # known before the work: refuse at once
         _refuse_inputs(request, request.output)
     content, graph = _gather(request)
-    folder = request.output or default_folder(content.series.name)
-    _refuse_inputs(request, folder)
+    folder = request.output
+    if folder is None:
+        folder = default_folder(content.series.name)
+        _refuse_inputs(request, folder)
     files = _render(content, graph)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -92,12 +95,18 @@ def _gather(request: Request) -> tuple[Content, nx.MultiDiGraph]:
         previous = load_series(request.previous, offline=request.offline)
         rangediff = range_diff(previous.patches, verified.series.patches)
     graph = build_graph(verified.series, analysis.facts, verified.dependencies, analysis.tree)
-    judged = judge(all_findings(analysis), waivers)
+    found = all_findings(analysis)
+    try:
+        model = model_part(request.source, verified.series, graph)
+    except PatchscopeError as exc:  # the rest of the report stands without the model
+        model = None
+        found = sort_findings([*found, Finding(MODEL_FAILED, "warning", str(exc))])
+    judged = judge(found, waivers)
     content = Content(
         verified=verified,
         findings=tuple(j.finding for j in judged),
         entities=tuple(entity_rows(analysis.facts)),
-        model=model_part(request.source, verified.series, graph),
+        model=model,
         previous=previous,
         rangediff=rangediff,
         muted={j.finding.fingerprint: j.reason for j in judged if j.reason is not None},

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from patchscope.cli import main
+from patchscope.errors import PatchscopeError
 from patchscope.report.modelpart import ClaimRow, ModelPart, StageRow
 from patchscope.report.write import FILES
 from tests.conftest import GitSeries
@@ -204,3 +205,18 @@ def test_git_tree_report(git_series: GitSeries, tmp_path: Path) -> None:
     assert list(pd.read_csv(out / "patches.csv")["number"]) == [1, 2, 3, 4]
     graph = (out / "graph.dot").read_text()
     assert '"function:mm/hotplug.c:hotplug_add"' in graph
+
+
+def test_a_model_that_fails_is_a_finding(
+    git_series: GitSeries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(source: str, series: object, graph: object) -> None:
+        raise PatchscopeError("stage 3: no line defines MHP_MEMMAP_FROM_RANGE")
+
+    monkeypatch.setattr("patchscope.report.write.model_part", fails)
+    out = tmp_path / "r"
+    assert main(["report", str(git_series.mbox), "-o", str(out), "--offline"]) == 0
+    findings = pd.read_csv(out / "findings.csv", keep_default_na=False)
+    (row,) = findings[findings["rule"] == "model-failed"].itertuples()
+    assert row.severity == "warning" and "MHP_MEMMAP_FROM_RANGE" in row.message
+    assert 'id="model"' not in (out / "index.html").read_text()

@@ -9,7 +9,13 @@ from pathlib import Path
 
 from patchscope.commands.output import write_json
 from patchscope.errors import EXIT_CLEAN, EXIT_FINDINGS
-from patchscope.model.claims import ClaimResult, check_claims, model_replayer, read_claims
+from patchscope.model.claims import (
+    ClaimResult,
+    check_claims,
+    model_replayer,
+    read_claims,
+    written_in_hex,
+)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -44,12 +50,20 @@ def print_results(results: list[ClaimResult]) -> None:
     for r in results:
         c = r.claim
         verdict = "ok  " if r.ok else "FAIL"
-        out.write(f"{verdict} {c.source:<10} {c.observable} = {r.replayed} (text: {c.expected})\n")
+        shown = _shown(r)
+        out.write(f"{verdict} {c.source:<10} {c.observable} = {shown} (text: {c.expected})\n")
         out.write(f"     {c.flow} {_params(r)}: {c.quote}\n")
         if r.reason:
             out.write(f"     {r.reason}\n")
     failed = sum(not r.ok for r in results)
     out.write(f"{len(results)} claims, {failed} failed\n")
+
+
+def _shown(r: ClaimResult) -> str:
+    """The replayed value the way the text writes it: addresses in hex."""
+    if isinstance(r.replayed, int) and written_in_hex(r.claim.expected):
+        return f"{r.replayed:#x}"
+    return str(r.replayed)
 
 
 def _params(r: ClaimResult) -> str:

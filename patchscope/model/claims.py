@@ -200,11 +200,18 @@ def expected_value(expected: int | str, names: Mapping[str, Number]) -> Expected
         return Expected(int(size.group(2)) * _UNITS[size.group(3).upper()], bool(size.group(1)))
     if text.isdigit():
         return Expected(int(text), False)
-    # An address as the kernel prints it (%lx, with or without 0x): hexadecimal.
-    hexa = _HEX.fullmatch(text)
-    if hexa is not None and any(c.isdigit() for c in hexa.group(1)):
-        return Expected(int(hexa.group(1), 16), False)
+    if written_in_hex(text):
+        return Expected(int(text.lower().removeprefix("0x"), 16), False)
     return Expected(evaluate(text, names), False)
+
+
+def written_in_hex(expected: int | str) -> bool:
+    """An address as the kernel prints it (%lx, with or without 0x); a word of letters only
+    is an observable's name."""
+    if not isinstance(expected, str):
+        return False
+    hexa = _HEX.fullmatch(expected.strip())
+    return hexa is not None and any(c.isdigit() for c in hexa.group(1))
 
 
 def holds(replayed: Number, expected: Expected) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
-from patchscope.model.memory_hotplug.kernel import HotplugRequest, Kernel
+from patchscope.model.memory_hotplug.kernel import Kernel
 from patchscope.model.memory_hotplug.pages import ABSENT
 
 
@@ -86,15 +86,12 @@ def memmap_backed_once(k: Kernel) -> Iterator[Violation]:
 
 
 def nothing_left(k: Kernel) -> Iterator[Violation]:
-    """A hot-added range no longer in System RAM (removed, or its add undone) leaves no
-    section, memory block, struct page or memmap behind; with no hot-added memory left at
-    all, the globals are back to their boot values."""
+    """A range its caller removed (or whose add failed) leaves no section, memory block,
+    struct page or memmap behind; with no hot-added memory left at all, the globals are
+    back to their boot values."""
     c = k.config
-    for req in k.requests:
-        lo, hi = c.pfn(req.start), c.pfn(req.start + req.size)
-        if any(r.start < req.start + req.size and req.start < r.end for r in k.iomem):
-            continue
-        yield from _leftovers(k, req, lo, hi)
+    for start, size in k.released:
+        yield from _leftovers(k, start, size)
     hotplugged = any(_in_requests(k, c.section_start_pfn(nr)) for nr in k.sections)
     if k.requests and not hotplugged:
         changed = sorted(
@@ -106,23 +103,23 @@ def nothing_left(k: Kernel) -> Iterator[Violation]:
             )
 
 
-def _leftovers(k: Kernel, req: HotplugRequest, lo: int, hi: int) -> Iterator[Violation]:
+def _leftovers(k: Kernel, start: int, size: int) -> Iterator[Violation]:
     c = k.config
-    where = f"removed range {req.start:#x}-{req.start + req.size:#x}"
-    sections = [nr for nr in range(c.section_nr(lo), c.section_nr(hi - 1) + 1) if nr in k.sections]
+    lo, hi = c.pfn(start), c.pfn(start + size)
+    where = f"removed range {start:#x}-{start + size:#x}"
+    section_nrs = range(c.section_nr(lo), c.section_nr(hi - 1) + 1)
+    sections = [nr for nr in section_nrs if nr in k.sections]
     if sections:
         yield Violation("nothing-left", f"{where}: {len(sections)} sections still there")
-    blocks = {
-        nr // c.sections_per_block for nr in range(c.section_nr(lo), c.section_nr(hi - 1) + 1)
-    }
-    if blocks & set(k.memory_blocks):
+    if {nr // c.sections_per_block for nr in section_nrs} & set(k.memory_blocks):
         yield Violation("nothing-left", f"{where}: memory blocks still registered")
     marked = k.pages.count(lo, hi, lambda s: s != ABSENT)
     if marked:
         yield Violation("nothing-left", f"{where}: {marked} struct pages still marked")
-    inside = [b for b in k.memmap_blocks() if lo <= b.pfn < hi]
-    if inside:
+    if any(lo <= b.pfn < hi for b in k.memmap_blocks()):
         yield Violation("nothing-left", f"{where}: memmap still backed by its pages")
+    if any(r.start < start + size and start < r.end for r in k.iomem):
+        yield Violation("nothing-left", f"{where}: still System RAM in iomem")
 
 
 def _in_requests(k: Kernel, pfn: int) -> bool:

@@ -65,7 +65,11 @@ def add_memory(k: Kernel, nid: int, start: int, size: int, driver: str = "acpi")
     """mm/memory_hotplug.c add_memory(): what ACPI, Hyper-V and Xen call; they all want the
     memory-block API (the range is onlined through its sysfs memory blocks)."""
     k.record_hotplug(nid, start, size, memory_block_api=True, driver=driver)
-    k.call("__add_memory", nid, start, size)
+    try:
+        k.call("__add_memory", nid, start, size)
+    except KernelError:
+        k.record_release(start, size)
+        raise
 
 
 @kernel_function("__add_memory")
@@ -473,6 +477,7 @@ def remove_memory(k: Kernel, nid: int, start: int, size: int) -> None:
     if online:
         k.bug("kernel-bug", f"remove_memory(): memory block {online[0]} still online (BUG)")
         return
+    k.record_release(start, size)
     k.call("mem_hotplug_begin")
     try:
         k.call("arch_remove_memory", nid, start, size, None)

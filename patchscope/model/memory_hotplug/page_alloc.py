@@ -138,8 +138,7 @@ def free_pages_core(k: Kernel, pfn: int, order: int, count: int = 1) -> None:
     counting them in the zone's managed pages. `count` blocks of `order` in a row are one
     call, so that onlining 1 TiB is not a quarter of a million calls."""
     nr = count << order
-    k.pages.set(pfn, pfn + nr, refcount=0)
-    k.pages.clear_flags(pfn, pfn + nr, "Reserved")
+    k.pages.clear_flags(pfn, pfn + nr, "Reserved", refcount=0)
     _zone(k, pfn).managed_pages += nr
     # __free_pages() -> __free_pages_ok() -> free_one_page(): nothing else happens between
     k.call("free_one_page", pfn, order, count)
@@ -153,8 +152,7 @@ def free_one_page(k: Kernel, pfn: int, order: int, count: int = 1) -> None:
     top = k.config.max_order - 1
     if order == top:  # nothing merges above the largest order: a stride goes in at once
         zone.free_area[top].add_many(range(pfn, pfn + (count << top), 1 << top))
-        k.pages.set(pfn, pfn + (count << top), refcount=0, mapping=None)
-        k.pages.add_flags(pfn, pfn + (count << top), "Buddy")
+        k.pages.add_flags(pfn, pfn + (count << top), "Buddy", refcount=0, mapping=None)
         return
     for i in range(count):
         _free_one(k, zone, pfn + (i << order), order)
@@ -169,8 +167,7 @@ def _free_one(k: Kernel, zone: Zone, pfn: int, order: int) -> None:
         pfn = min(pfn, buddy)
         order += 1
     zone.free_area[order].add(pfn)
-    k.pages.set(start, end, refcount=0, mapping=None)
-    k.pages.add_flags(start, end, "Buddy")
+    k.pages.add_flags(start, end, "Buddy", refcount=0, mapping=None)
 
 
 @kernel_function("__free_pages")
@@ -229,8 +226,7 @@ def _expand(zone: Zone, pfn: int, low: int, high: int) -> None:
 def _mark_allocated(k: Kernel, pfn: int, order: int, gfp: str) -> None:
     """Out of the buddy: no PG_buddy, the head holds the one reference (not compound)."""
     mapping = "anon" if gfp == "movable" else None
-    k.pages.clear_flags(pfn, pfn + (1 << order), "Buddy")
-    k.pages.set(pfn, pfn + (1 << order), refcount=0, mapping=mapping)
+    k.pages.clear_flags(pfn, pfn + (1 << order), "Buddy", refcount=0, mapping=mapping)
     k.pages.set(pfn, pfn + 1, refcount=1)
     k.order_allocations.append((order, pfn))
 

@@ -36,15 +36,17 @@ class PageState:
 ABSENT = PageState()
 
 
-# dataclasses.replace() is slow and the same few states recur endlessly: transitions are
-# remembered, which also makes equal states the same object (cheap to coalesce)
+# Every state stored is interned, so equal states are the same object and runs coalesce
+# on an identity test. dataclasses.replace() is slow and the same few states recur
+# endlessly, so transitions are remembered too.
+_INTERNED: dict[PageState, PageState] = {ABSENT: ABSENT}
 _TRANSITIONS: dict[tuple[PageState, tuple[tuple[str, Any], ...]], PageState] = {}
 
 
 def _transition(state: PageState, changes: tuple[tuple[str, Any], ...]) -> PageState:
     new = _TRANSITIONS.get((state, changes))
     if new is None:
-        if len(_TRANSITIONS) > 100_000:
+        if len(_TRANSITIONS) > 100_000:  # a bound on memory, never on correctness
             _TRANSITIONS.clear()
         new = _TRANSITIONS[(state, changes)] = replace(state, **dict(changes))
     return new
@@ -80,16 +82,27 @@ class PageRuns:
         first = self._split(start)
         last = self._split(end)
         for i in range(first, last):
-            self._states[i] = fn(self._states[i])
+            state = fn(self._states[i])
+            self._states[i] = _INTERNED.setdefault(state, state)
         self._coalesce(max(first - 1, 0), min(last + 1, len(self._starts)))
 
-    def add_flags(self, start: int, end: int, *flags: str) -> None:
-        more = frozenset(flags)
-        self.change(start, end, lambda s: _transition(s, (("flags", s.flags | more),)))
+    def add_flags(self, start: int, end: int, *flags: str, **changes: Any) -> None:
+        """Set flags on [start, end), and any listed fields with them."""
+        self._flags(start, end, frozenset(flags), frozenset(), changes)
 
-    def clear_flags(self, start: int, end: int, *flags: str) -> None:
-        less = frozenset(flags)
-        self.change(start, end, lambda s: _transition(s, (("flags", s.flags - less),)))
+    def clear_flags(self, start: int, end: int, *flags: str, **changes: Any) -> None:
+        """Clear flags on [start, end), and set any listed fields with them."""
+        self._flags(start, end, frozenset(), frozenset(flags), changes)
+
+    def _flags(
+        self, start: int, end: int, more: frozenset[str], less: frozenset[str], changes: Any
+    ) -> None:
+        fields = tuple(changes.items())
+        self.change(
+            start,
+            end,
+            lambda s: _transition(s, (("flags", (s.flags | more) - less), *fields)),
+        )
 
     def count(self, start: int, end: int, test: Callable[[PageState], bool]) -> int:
         """How many pages of [start, end) pass test."""
@@ -111,7 +124,7 @@ class PageRuns:
     def _coalesce(self, lo: int, hi: int) -> None:
         i = max(lo, 1)
         while i < min(hi, len(self._starts)):
-            if self._states[i] is self._states[i - 1] or self._states[i] == self._states[i - 1]:
+            if self._states[i] is self._states[i - 1]:  # interned: equal means identical
                 del self._starts[i]
                 del self._states[i]
                 hi -= 1

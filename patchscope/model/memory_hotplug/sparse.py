@@ -159,9 +159,11 @@ def kfree_section_memmap(k: Kernel, nr: int, altmap: VmemAltmap | None) -> None:
 
 @kernel_function()
 def free_memmap_block(k: Kernel, block: MemmapBlock, altmap: VmemAltmap | None) -> None:
-    """arch free_pagetable()/free_hugepage_table(): memmap pages go back where they came
-    from: to the altmap, to the buddy (__free_pages), or, boot memmap (PageReserved),
-    through free_reserved_page() which counts them as managed again."""
+    """No kernel function of this name: arch/x86/mm/init_64.c free_pagetable() with
+    free_hugepage_table()'s altmap case, as one step. Memmap pages go back where they
+    came from: to the altmap, to the buddy (__free_pages), or, boot memmap (PageReserved),
+    through free_reserved_page(), which counts them as managed again. ppc64's
+    vmemmap_free() and a !VMEMMAP __kfree_section_memmap() free the same three ways."""
     if block.altmap:
         if altmap is not None:
             k.call("vmem_altmap_free", altmap, 1 << block.order)

@@ -197,3 +197,42 @@ def test_one_tib_costs_sections_not_pages() -> None:
     assert sum(1 for nr in k.sections if nr >= 512) == (1 << 40) // SECTION == 8192
     assert len(k.pages) < 4 * 8192 + 100  # runs grow with sections, not pages
     assert elapsed < 1.0  # CPU time, about 0.5 s
+
+
+@pytest.mark.parametrize(
+    ("start", "size"),
+    [(32 * GiB, 4 * GiB), (128 * GiB, 64 * GiB), (32 * GiB + 128 * MiB, 128 * MiB)],
+)
+def test_other_sizes_and_starts(start: int, size: int) -> None:
+    k = Kernel(config_for("x86_64", boot_memory_end=32 * GiB))
+    free = k.snapshot().as_dict()
+    k.call("add_memory", 0, start, size)
+    sections = size // SECTION
+    assert len([nr for nr in k.sections if nr * SECTION >= start]) == sections
+    assert k.snapshot().as_dict()["memory_blocks"] - free["memory_blocks"] == sections
+    assert sum(1 << o for o, _ in k.order_allocations) == sections * MEMMAP_PER_SECTION
+    for block in _blocks(k, start, size):
+        k.call("memory_block_action", block, "online", "kernel")
+    normal = k.nodes[0].zones["Normal"]
+    boot_normal = 32 * GiB // PAGE - 4 * GiB // PAGE  # boot memory above DMA32
+    assert normal.present_pages == boot_normal + size // PAGE
+    assert check(k) == []
+
+
+def test_without_sparsemem_vmemmap_each_section_allocates_its_mem_map() -> None:
+    k = Kernel(config_for("x86_64", sparsemem_vmemmap=False))
+    free = k.snapshot().as_dict()["node0.DMA32.free_pages"]
+    k.call("add_memory", 0, 4 * GiB, 512 * MiB)
+    names = {t.function for t in k.trace}
+    assert "vmemmap_populate" not in names and "sparse_mem_map_populate" not in names
+    assert not [i for i in k.vmemmap if i >= k.config.page_va(START) >> 21]
+    assert k.snapshot().as_dict()["node0.DMA32.free_pages"] == free - 4 * MEMMAP_PER_SECTION
+    for block in (32, 33, 34, 35):
+        k.call("memory_block_action", block, "online", "movable")
+        k.call("memory_block_action", block, "offline")
+    k.call("remove_memory", 0, 4 * GiB, 512 * MiB)
+    assert k.snapshot().as_dict()["node0.DMA32.free_pages"] == free
+    assert check(k) == []
+
+
+START = 4 * GiB // PAGE

@@ -411,8 +411,7 @@ class Kernel:
                 for pfn in zone.free_area[have].take_range(0, 1 << 62):
                     for half in range(pfn, pfn + (1 << have), 2 * step):
                         zone.free_area[order - 1].add(half)
-                        self.pages.clear_flags(half + step, half + 2 * step, "Buddy")
-                        self.pages.set(half + step, half + 2 * step, refcount=1)
+                        self.pages.clear_flags(half + step, half + 2 * step, "Buddy", refcount=1)
 
     def add_hole(self, pfn: int, nr_pages: int) -> None:
         """Firmware describes no RAM at [pfn, pfn + nr_pages): System RAM registered later

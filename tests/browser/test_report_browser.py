@@ -106,9 +106,7 @@ def test_hostile_strings_show_as_text(
     assert page.locator("#patches tr.patch").count() == patches_in_mbox(hostile_mbox) == 2
     assert page.evaluate("typeof window.__pwned") == "undefined", "a mail's markup ran as script"
     table = page.inner_text("#patches")
-    for subject in (SCRIPT_SUBJECT, IMG_SUBJECT):
-        assert subject in table, f"subject {subject!r} not shown as text in the patch table"
-    body = page.inner_text("body")
-    for text in (SVG_TITLE, EVIL_FILE.rsplit("/", 1)[1]):
-        assert text in body, f"{text!r} not shown as text"
+    for text in (SCRIPT_SUBJECT, IMG_SUBJECT, EVIL_FILE):
+        assert text in table, f"{text!r} not shown as text in the patch table"
+    assert SVG_TITLE in page.inner_text("body"), "the cover's title not shown as text"
     assert log.problems() == []

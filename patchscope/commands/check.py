@@ -14,7 +14,6 @@ from patchscope.findings import Finding, sort_findings
 from patchscope.pipeline import Analysis, analyse
 
 SCHEMA_VERSION = 1
-PIPE_WIDTH = 200  # a table written to a pipe or file is not cut at rich's default 80 columns
 
 
 def main(args: argparse.Namespace) -> int:
@@ -47,7 +46,7 @@ def report(judged: list[Judged], *, as_json: bool, fail_on: str) -> int:
     if as_json:
         write_json(check_json(judged))
     else:
-        print_table(judged)
+        print_findings(judged)
     return EXIT_FINDINGS if fails(judged, fail_on) else EXIT_CLEAN
 
 
@@ -68,38 +67,74 @@ def check_json(judged: list[Judged]) -> dict[str, object]:
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
+def print_findings(judged: list[Judged]) -> None:
+    """A rich table for a person at a terminal; plain lines for a pipe, a file or a log."""
+    if sys.stdout.isatty():
+        print_table(judged)
+    else:
+        print_plain(judged)
+
+
+def _title(judged: list[Judged]) -> str:
+    if not judged:
+        return "no findings"
+    muted = sum(j.muted for j in judged)
+    return f"{len(judged)} findings" + (f" ({muted} muted)" if muted else "")
+
+
+def _where(f: Finding) -> str:
+    if f.file and f.line is not None:
+        return f"{f.file}:{f.line}"
+    return f.file or ""
+
+
+def _severity(j: Judged) -> str:
+    return f"{j.finding.severity} (muted)" if j.muted else j.finding.severity
+
+
+def _details(j: Judged) -> list[str]:
+    """The evidence, then the fingerprint a waiver names and, when muted, why."""
+    lines = [*j.finding.evidence, f"fingerprint: {j.finding.fingerprint}"]
+    return lines if j.reason is None else [*lines, f"muted: {j.reason}"]
+
+
+def print_plain(judged: list[Judged]) -> None:
+    """One line per finding (severity, rule, patch, place, entity, message), its details
+    indented below: greppable, and no wider than the text itself."""
+    lines = [_title(judged)]
+    for j in judged:
+        f = j.finding
+        head = [_severity(j), f.rule]
+        head += [f"patch {f.patch}"] if f.patch is not None else []
+        head += [w for w in (_where(f), f.entity and f"[{f.entity}]") if w]
+        lines.append(f"{' '.join(head)}: {f.message}")
+        lines += [f"    {line}" for line in _details(j)]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
 def print_table(judged: list[Judged]) -> None:
-    """The terminal table, evidence under each message; rich is imported only here."""
+    """The terminal table, details under each message; rich is imported only here."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else PIPE_WIDTH)
+    console = Console(highlight=False)
     if not judged:
-        console.print("no findings")
+        console.print(_title(judged))
         return
-    muted = sum(j.muted for j in judged)
-    table = Table(title=f"{len(judged)} findings" + (f" ({muted} muted)" if muted else ""))
+    table = Table(title=_title(judged))
     for column in ("severity", "rule", "patch", "where", "entity", "message"):
         table.add_column(column, no_wrap=column in ("severity", "patch"))
     for j in judged:
         f = j.finding
-        where = f.file or ""
-        if f.file and f.line is not None:
-            where = f"{f.file}:{f.line}"
         message = Text(f.message)
-        for line in f.evidence:
+        for line in _details(j):
             message.append(f"\n  {line}", style="dim")
-        # the fingerprint is what a waiver names; a muted row says why it is muted
-        message.append(f"\n  fingerprint: {f.fingerprint}", style="dim")
-        if j.reason is not None:
-            message.append(f"\n  muted: {j.reason}", style="dim")
-        severity = f"{f.severity} (muted)" if j.muted else f.severity
         table.add_row(
-            Text(severity, style="dim" if j.muted else _STYLE[f.severity]),
+            Text(_severity(j), style="dim" if j.muted else _STYLE[f.severity]),
             f.rule,
             "" if f.patch is None else str(f.patch),
-            where,
+            _where(f),
             f.entity or "",
             message,
         )

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchscope.baseline import Judged, baseline_at, git_top, judge
-from patchscope.errors import EXIT_CLEAN, PatchscopeError
+from patchscope.baseline import FILE_NAME, Judged, baseline_at, git_top, judge
+from patchscope.errors import EXIT_CLEAN, EXIT_FINDINGS, PatchscopeError
 from patchscope.findings import Finding
 from patchscope.hooks.install import HookError
 
@@ -136,7 +136,7 @@ def pre_push(where: Path, remote: str, lines: Iterable[str], *, fail_on: str) ->
         print(f"patchscope: {pushed.ref}: {count} commits, {pushed.base[:12]}..{pushed.tip[:12]}")
         source = f"git:{repo}@{pushed.base}..{pushed.tip}"
         code = max(code, run_check(source, tree=None, as_json=False, fail_on=fail_on, offline=True))
-    return code
+    return _verdict(code)
 
 
 def _ranges_to_check(repo: Path, remote: str, lines: Iterable[str]) -> list[Range]:
@@ -212,7 +212,19 @@ def _report_if_any(judged: list[Judged], fail_on: str) -> int:
 
     if not judged:
         return EXIT_CLEAN
-    return report(judged, as_json=False, fail_on=fail_on)
+    return _verdict(report(judged, as_json=False, fail_on=fail_on))
+
+
+def _verdict(code: int) -> int:
+    """The exit code, with what to do next when it blocks."""
+    if code == EXIT_FINDINGS:
+        print(
+            f"patchscope: blocked. Fix the findings, or mute one you have judged with its "
+            f"fingerprint and a reason in {FILE_NAME} at the top of the tree "
+            "([[waiver]] fingerprint = ..., reason = ...); --no-verify skips the hook once.",
+            file=sys.stderr,
+        )
+    return code
 
 
 @contextmanager

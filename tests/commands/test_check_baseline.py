@@ -223,3 +223,22 @@ def test_quiet_prints_nothing_but_errors(
     code, out, err = run(capsys, "check", str(missing), "--quiet")
     assert (code, out) == (2, "")
     assert err == f"patchscope: no such file or directory: {missing}\n"
+
+
+def test_plain_lines_for_a_pipe_rich_table_for_a_terminal(
+    capsys: pytest.CaptureFixture[str], three: tuple[Made, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made, tree = three
+    code, plain, _ = run(capsys, "check", str(made.patch_dir), "--tree", tree)
+    lines = plain.splitlines()
+    assert code == 1 and lines[0] == "3 findings"
+    assert lines[1].startswith("error undeclared-global patch 1 drivers/hp/probe.c:3 [hp_knob]: ")
+    assert [line.split()[0] for line in lines if not line.startswith(" ")][1:] == [
+        "error",
+        "warning",
+        "info",
+    ]
+    assert not any(char in plain for char in "┃│━\x1b")
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    code, table, _ = run(capsys, "check", str(made.patch_dir), "--tree", tree)
+    assert code == 1 and "┃" in table and "3 findings" in table and "\x1b[" in table

@@ -90,6 +90,7 @@ def test_pre_commit_checks_the_staged_diff(tmp_path: Path) -> None:
     refused = run(repo, "git", "commit", "-q", "-m", "mm: add a knob" + SIGNED)
     assert refused.returncode != 0
     assert "undeclared-global" in said(refused) and "drivers/hp/probe.c" in said(refused)
+    assert "patchscope: blocked." in refused.stderr and ".patchscope-baseline.toml" in said(refused)
     assert git(repo, "log", "-1", "--format=%s").strip() == "base"
     git(repo, "reset", "-q", "--", "drivers")  # without the driver's use, the global is fine
     passed = run(repo, "git", "commit", "-q", "-m", "mm: add a knob" + SIGNED)

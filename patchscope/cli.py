@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     _source_args(claims)
     claims.add_argument("--json", action="store_true")
 
+    verdicts = sub.add_parser("verdicts", help="per patch: behaviour delta on the model, own words")
+    _source_args(verdicts, tree=True)
+    verdicts.add_argument("--json", action="store_true")
+
     report = sub.add_parser("report", help="write the HTML report, CSV tables and graph files")
     _source_args(report, tree=True)
     report.add_argument("-o", "--output", help="the folder (default: reports/<series-name>/)")
@@ -113,6 +117,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("patchscope.commands.check", "main"),
     "hook": ("patchscope.commands.hook", "main"),
     "claims": ("patchscope.commands.claims", "main"),
+    "verdicts": ("patchscope.commands.verdicts", "main"),
     "report": ("patchscope.commands.report", "main"),
 }
 

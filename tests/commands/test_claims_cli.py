@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -23,7 +24,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def run_json(capsys: pytest.CaptureFixture[str], manifest: Path) -> tuple[int, list[dict]]:
+def run_json(
+    capsys: pytest.CaptureFixture[str], manifest: Path
+) -> tuple[int, list[dict[str, Any]]]:
     code, out, _ = run(capsys, str(manifest), "--offline", "--json")
     document = json.loads(out)
     jsonschema.validate(document, SCHEMA)

@@ -4,7 +4,9 @@ finding there is, those a baseline waives shown as muted."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 
 from patchscope.baseline import Judged, fails, find_baseline, judge
 from patchscope.checks.run import run_checks
@@ -37,8 +39,23 @@ def run_check(
     baseline: str | None = None,
 ) -> int:
     waivers = find_baseline(source, baseline)  # a bad baseline stops us before the work
-    judged = judge(all_findings(analyse(source, tree=tree, offline=offline)), waivers)
+    with _working(f"reading the base tree {tree}" if tree else None):
+        analysis = analyse(source, tree=tree, offline=offline)
+    judged = judge(all_findings(analysis), waivers)
     return report(judged, as_json=as_json, fail_on=fail_on)
+
+
+@contextlib.contextmanager
+def _working(what: str | None) -> Iterator[None]:
+    """A spinner on stderr while a base tree is read (seconds on a kernel), only for a
+    person at a terminal: never in a pipe, a log or under --quiet."""
+    if what is None or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(what):
+        yield
 
 
 def report(judged: list[Judged], *, as_json: bool, fail_on: str) -> int:

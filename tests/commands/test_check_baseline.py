@@ -242,3 +242,16 @@ def test_plain_lines_for_a_pipe_rich_table_for_a_terminal(
     monkeypatch.setattr("sys.stdout.isatty", lambda: True)
     code, table, _ = run(capsys, "check", str(made.patch_dir), "--tree", tree)
     assert code == 1 and "┃" in table and "3 findings" in table and "\x1b[" in table
+
+
+def test_spinner_only_for_a_terminal(
+    capsys: pytest.CaptureFixture[str], three: tuple[Made, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a base tree shows a spinner on a terminal's stderr; with --quiet, or when
+    stderr is no terminal, stderr stays empty."""
+    made, tree = three
+    assert run(capsys, "check", str(made.patch_dir), "--tree", tree)[2] == ""
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    assert run(capsys, "--quiet", "check", str(made.patch_dir), "--tree", tree) == (1, "", "")
+    err = run(capsys, "check", str(made.patch_dir), "--tree", tree)[2]
+    assert f"reading the base tree {tree}" in err

@@ -236,3 +236,47 @@ def test_without_sparsemem_vmemmap_each_section_allocates_its_mem_map() -> None:
 
 
 START = 4 * GiB // PAGE
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda k: k.call("online_pages", 8 * GiB // PAGE, 32768, "movable"),
+        lambda k: k.call("offline_pages", 8 * GiB // PAGE, 32768),
+        lambda k: k.call("remove_memory", 0, 8 * GiB, 128 * MiB),
+    ],
+)
+def test_operations_on_memory_never_added_are_einval_without_reading_it(op: object) -> None:
+    k = _added(128 * MiB)
+    with pytest.raises(KernelError) as err:
+        op(k)  # type: ignore[operator]
+    assert err.value.errno == "EINVAL"
+    assert check(k) == []  # no struct page of the missing range was read
+
+
+def test_offline_that_cannot_migrate_is_interrupted_and_undone() -> None:
+    k = Kernel(config_for("x86_64", boot_memory_end=1 * GiB, low_zone=None, low_zone_end=0))
+    k.call("add_memory", 0, 4 * GiB, 128 * MiB)
+    k.call("memory_block_action", 32, "online", "movable")
+    user = k.call("alloc_pages_node", 0, 0, "movable")
+    for order in range(10, -1, -1):  # nothing left anywhere else to migrate to
+        while True:
+            try:
+                k.call("alloc_pages_node", 0, order, "kernel")
+            except KernelError:
+                break
+    with pytest.raises(KernelError) as err:
+        k.call("memory_block_action", 32, "offline")
+    assert err.value.errno == "EINTR"
+    assert k.isolated == []  # undo_isolate_page_range ran
+    assert k.pages.get(user).mapping == "anon"  # the page stayed where it was
+    assert k.nodes[0].zones["Movable"].present_pages == 128 * MiB // PAGE
+    assert check(k) == []
+
+
+def test_auto_online() -> None:
+    k = Kernel(config_for("x86_64"))
+    k.globals["memhp_auto_online"] = True
+    k.call("add_memory", 0, 4 * GiB, 256 * MiB)
+    assert k.nodes[0].zones["Normal"].present_pages == 256 * MiB // PAGE
+    assert [k.memory_block_state(b) for b in (32, 33)] == ["online", "online"]

@@ -234,6 +234,7 @@ def online_pages(k: Kernel, pfn: int, nr_pages: int, online_type: str) -> None:
     """mm/memory_hotplug.c online_pages(): the range joins a zone (every struct page
     initialised), the System RAM parts of it are freed to the buddy, and present_pages grows
     by what was onlined."""
+    _require_valid(k, pfn, pfn + nr_pages)
     k.call("mem_hotplug_begin")
     try:
         nid = k.sections[k.config.section_nr(pfn)].nid
@@ -333,6 +334,16 @@ def page_reserved(k: Kernel, pfn: int) -> bool:
     return any("Reserved" in s.flags for _, _, s in struct_pages(k, pfn, pfn + 1, "PageReserved"))
 
 
+def _require_valid(k: Kernel, start_pfn: int, end_pfn: int) -> None:
+    """-EINVAL unless every section of the range has a memmap (pfn_valid()): the sysfs
+    memory block a user onlines or offlines through exists only then."""
+    c = k.config
+    for nr in range(c.section_nr(start_pfn), c.section_nr(end_pfn - 1) + 1):
+        section = k.sections.get(nr)
+        if section is None or not section.has_mem_map:
+            raise KernelError("EINVAL", f"pfn {start_pfn:#x}-{end_pfn:#x}: section {nr} not valid")
+
+
 # --- offline ----------------------------------------------------------------------------
 
 
@@ -389,8 +400,9 @@ def _migrate_and_check(k: Kernel, start_pfn: int, end_pfn: int) -> int:
 
 @kernel_function()
 def test_pages_in_a_zone(k: Kernel, start_pfn: int, end_pfn: int) -> Zone:
-    """mm/memory_hotplug.c test_pages_in_a_zone(): the whole range valid and in one zone
-    (read through page_zone()); -EINVAL otherwise."""
+    """mm/memory_hotplug.c test_pages_in_a_zone(): the whole range valid (pfn_valid(), no
+    struct page read) and in one zone (read through page_zone()); -EINVAL otherwise."""
+    _require_valid(k, start_pfn, end_pfn)
     zone = None
     for lo, _hi, state in struct_pages(k, start_pfn, end_pfn, "page_zone"):
         here = k.zone_of(lo) if state.present else None
@@ -467,6 +479,8 @@ def remove_memory(k: Kernel, nid: int, start: int, size: int) -> None:
     if not k.config.memory_hotremove:
         raise KernelError("EINVAL", "remove_memory() needs CONFIG_MEMORY_HOTREMOVE")
     c = k.config
+    # the callers' contract (ACPI removes only a device it added): not a kernel check
+    _require_valid(k, c.pfn(start), c.pfn(start + size))
     first = c.section_nr(c.pfn(start)) // c.sections_per_block
     last = c.section_nr(c.pfn(start + size) - 1) // c.sections_per_block
     online = [

@@ -92,7 +92,7 @@ def _hook_args(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             one.add_argument("--force", action="store_true", help="replace a foreign hook")
     run = actions.add_parser("run", help="what the installed hook scripts call")
     run.add_argument("hook_name", choices=HOOKS)
-    run.add_argument("hook_args", nargs="*", help="the arguments git gave the hook")
+    run.add_argument("hook_args", nargs=argparse.REMAINDER, help="what git gives the hook")
     run.add_argument("--fail-on", choices=FAIL_ON, default="error")
 
 

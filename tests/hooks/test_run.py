@@ -137,6 +137,9 @@ def test_commit_msg_claims_against_the_staged_diff(tmp_path: Path) -> None:
     assert "changes a condition" in done.stdout
     strict = patchscope(repo, "hook", "run", "commit-msg", str(message), "--fail-on", "warning")
     assert strict.returncode == 1
+    # as pre-commit calls it: the hook's `args:` first, then the message file
+    args_first = patchscope(repo, "hook", "run", "commit-msg", "--fail-on", "warning", str(message))
+    assert args_first.returncode == 1 and "claim-mismatch" in args_first.stdout
     write(repo, {"mm/hp.c": body.replace("int n", "int count").replace("(n ", "(count ")})
     git(repo, "add", "-A")
     renamed = patchscope(repo, "hook", "run", "commit-msg", str(message))

@@ -8,6 +8,7 @@ records every call in the trace.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -196,8 +197,6 @@ class FreeArea:
         return self.blocks[self._index(start) : self._index(end)]
 
     def _index(self, pfn: int) -> int:
-        from bisect import bisect_left
-
         return bisect_left(self.blocks, pfn)
 
 

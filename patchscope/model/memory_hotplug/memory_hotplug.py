@@ -117,8 +117,8 @@ def add_memory_resource(k: Kernel, nid: int, res: Resource) -> None:
             k.call("hotadd_new_pgdat", nid, k.config.pfn(start))
         k.call("arch_add_memory", nid, start, size, None, True)
     except KernelError:
-        if new_node:
-            del k.nodes[nid]  # rollback_node_hotadd()
+        if new_node and not any(s.nid == nid for s in k.sections.values()):
+            del k.nodes[nid]  # rollback_node_hotadd(); kept while leaked sections use it
         raise
     finally:
         k.call("mem_hotplug_done")

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from patchscope.model.memory_hotplug.kernel import Kernel
 
-# Page flags the model knows (include/linux/page-flags.h). "Buddy" is set on every page of a
+# Page flags are named as in include/linux/page-flags.h: "Reserved", "Buddy", "HWPoison",
+# and "Vmemmap" for a series that marks vmemmap pages. "Buddy" is set on every page of a
 # free block, not only on its head as PG_buddy is, so that free memory stays one run.
-FLAGS = frozenset({"Reserved", "Buddy", "HWPoison", "Vmemmap"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,19 +149,3 @@ def struct_pages(
         if test and run[2].poisoned and k.config.debug_vm_pgflags:
             k.bug("poisoned-read", f"{test}() on poisoned struct page, pfn {run[0]:#x}")
         yield run
-
-
-def _page_test(flag: str) -> Callable[[Kernel, int], bool]:
-    def test(k: Kernel, pfn: int) -> bool:
-        return any(flag in state.flags for _, _, state in struct_pages(k, pfn, pfn + 1, name))
-
-    name = f"Page{flag}"
-    test.__name__ = name
-    test.__doc__ = f"{name}(pfn_to_page(pfn)) (include/linux/page-flags.h), poison-checked."
-    return test
-
-
-PageReserved = _page_test("Reserved")
-PageBuddy = _page_test("Buddy")
-PageHWPoison = _page_test("HWPoison")
-PageVmemmap = _page_test("Vmemmap")

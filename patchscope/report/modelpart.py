@@ -104,12 +104,21 @@ def _claim_row(result: ClaimResult) -> ClaimRow:
     params = " ".join(f"{key}={value}" for key, value in c.params)
     if c.stage is not None:
         params = f"{params} stage={c.stage}".strip()
-    replayed = "" if result.replayed is None else str(result.replayed)
+    replayed = _as_written(result.replayed, str(c.expected))
     if result.reason and not result.ok:
         replayed = f"{replayed} ({result.reason})".strip()
     return ClaimRow(
         c.quote, c.source, c.flow, params, c.observable, str(c.expected), replayed, result.ok
     )
+
+
+def _as_written(value: float | None, expected: str) -> str:
+    """A replayed number in the base the text uses: an address the text writes in hex, in hex."""
+    if value is None:
+        return ""
+    if expected.lower().startswith("0x") and float(value).is_integer():
+        return hex(int(value))
+    return str(value)
 
 
 def _delta_lines(v: Verdict) -> tuple[str, ...]:

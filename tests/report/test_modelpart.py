@@ -25,6 +25,14 @@ def test_claims_flatten_with_their_reasons() -> None:
     ]
 
 
+def test_addresses_the_text_writes_in_hex_are_shown_in_hex() -> None:
+    address = "0xffffea0004000000"
+    va = Claim(address, "cover", "hot-add", (), "memmap_va_start", address)
+    pages = Claim("512 pages", "cover", "hot-add", (), "vmemmap_pages / sections", 512)
+    results = [ClaimResult(va, int(address, 16), True), ClaimResult(pages, 512.0, True)]
+    assert [c.replayed for c in part_of(results, [], {}).claims] == [address, "512.0"]
+
+
 def test_a_promise_of_no_change_is_judged_by_the_deltas() -> None:
     moved = ScenarioDelta(HOT_ADD, {"memmap_from_range_pages": (0, 8192)}, ("invariant-x",), ())
     verdicts = [

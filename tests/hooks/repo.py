@@ -95,5 +95,13 @@ def snapshot(repo: Path) -> Snapshot:
     index = hashlib.sha256((repo / ".git" / "index").read_bytes()).hexdigest()
     refs = git(repo, "for-each-ref", "--format=%(refname) %(objectname)")
     head = git(repo, "rev-parse", "HEAD")
-    status = git(repo, "status", "--porcelain=v1", "--untracked-files=all", "--ignored")
+    # --no-optional-locks: our own status must not refresh (rewrite) the index it compares
+    status = git(
+        repo,
+        "--no-optional-locks",
+        "status",
+        "--porcelain=v1",
+        "--untracked-files=all",
+        "--ignored",
+    )
     return Snapshot(status, index, refs + head)

@@ -197,3 +197,5 @@ def test_hooks_change_nothing(tmp_path: Path, hook: str) -> None:
     assert done.returncode in (0, 1), done.stderr
     assert snapshot(repo) == before
     assert message.read_text() == "add a knob\n"
+    git(repo, "add", "mm/new.c")  # the snapshot does see a change to the index
+    assert snapshot(repo).index != before.index

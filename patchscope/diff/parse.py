@@ -355,9 +355,10 @@ def _side(value: str | None, prefix: str, git: bool) -> str | None:
     """A ---/+++ path without its prefix; None for /dev/null or a missing line."""
     if value is None:
         return None
-    if not value.startswith('"'):
-        value = value.split("\t", 1)[0]  # timestamps, and git's tab after names with spaces
-    path = unquote_path(value)
+    if value.startswith('"'):
+        path, _ = _take_quoted(value)  # what follows the quotes: git's tab, timestamps
+    else:
+        path = value.split("\t", 1)[0]  # timestamps, and git's tab after names with spaces
     if path == _DEV_NULL:
         return None
     if git:

@@ -407,3 +407,20 @@ def test_blank_lines_after_a_hunk_are_not_surplus(patch3: list[str]) -> None:
     assert parsed.findings == ()
     good = parse_diff("\n".join(patch3))
     assert [_unplaced(f) for f in parsed.files] == [_unplaced(f) for f in good.files]
+
+
+def test_quoted_path_with_a_space_has_no_tab_left(tmp_path: Path) -> None:
+    """git quotes a name with '"' and, for its space, adds a tab after the quotes."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "base")
+    name = 'mm/">ev <b>il.c'
+    (repo / "mm").mkdir()
+    (repo / name).write_text("int x;\nint y;\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "add")
+    text = git(repo, "diff", "HEAD~", "HEAD")
+    assert '+++ "b/mm/\\">ev <b>il.c"\t' in text
+    (only,) = parse_diff(text).files
+    assert (only.path, only.old_path, only.status, only.added) == (name, name, "added", 2)

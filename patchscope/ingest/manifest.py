@@ -20,6 +20,7 @@ class Manifest:
     name: str
     message_id: str  # without angle brackets
     sources: tuple[str, ...]  # as written: relative paths, "cache" or "lore", tried in order
+    model: str | None = None  # the stage module under patchscope.model.memory_hotplug.series
 
     def resolve(self, entry: str) -> Path:
         """A path entry means a place relative to the manifest's own folder, not the cwd."""
@@ -40,6 +41,7 @@ def read_manifest(path: Path) -> Manifest:
         name=_text(path, table, "name"),
         message_id=_message_id(path, table),
         sources=_sources(path, table),
+        model=_text(path, table, "model") if "model" in table else None,
     )
 
 

@@ -1,0 +1,371 @@
+"""Named, parameterised hotplug flows, and their replay on one stage of a series.
+
+A flow drives the model the way a user or a driver drives the kernel: `add_memory`
+from the driver that found the memory, onlining through the sysfs memory blocks,
+offline, remove. Each flow is a generator that yields after every step so that the
+replay can check the invariants between steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from patchscope.errors import PatchscopeError
+from patchscope.findings import Finding
+from patchscope.model.memory_hotplug import invariants
+from patchscope.model.memory_hotplug.config import Config, config_for, parse_size
+from patchscope.model.memory_hotplug.kernel import Kernel, KernelError, registered_functions
+from patchscope.model.memory_hotplug.observe import observables
+from patchscope.model.memory_hotplug.stages import Stage
+
+Driver = Literal["acpi", "hyperv", "xen"]
+OnlineType = Literal["movable", "kernel"]
+DRIVERS: tuple[str, ...] = ("acpi", "hyperv", "xen")
+ONLINE_TYPES: tuple[str, ...] = ("movable", "kernel")
+GIB = 1 << 30
+# What a driver runs once before it adds memory (its probe/init), by kernel name.
+DRIVER_INIT: Mapping[str, str] = {"hyperv": "balloon_probe", "xen": "balloon_init"}
+TRACE_TAIL = 8  # trace entries a finding carries as evidence
+
+
+class FlowError(PatchscopeError):
+    """A flow name or parameter the model cannot replay."""
+
+
+@dataclass(frozen=True)
+class FlowParams:
+    arch: str = "x86_64"
+    size: int = 2 * GIB
+    start: int = 4 * GIB
+    block_size: int | None = None  # None: the arch's (or x86_64's probed) memory block size
+    driver: Driver = "acpi"
+    config: tuple[tuple[str, int], ...] = ()  # Config field overrides, e.g. debug_vm=0
+    online_type: OnlineType = "movable"
+    blocks: tuple[int, ...] | None = None  # memory blocks of the range, in order; None: all
+    holes: tuple[tuple[int, int], ...] = ()  # (offset, size) in bytes: not System RAM
+    hwpoison: tuple[int, ...] = ()  # page offsets into the range that are HWPoison
+    fragment: int | None = None  # node 0 has no free block of this order or above
+    nid: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        document = dataclasses.asdict(self)
+        document["config"] = dict(self.config)
+        document["blocks"] = None if self.blocks is None else list(self.blocks)
+        document["holes"] = [list(h) for h in self.holes]
+        document["hwpoison"] = list(self.hwpoison)
+        return document
+
+
+def parse_params(**given: Any) -> FlowParams:
+    """FlowParams from CLI-shaped text: sizes as 4G/128M/0x100000000, config KEY=VALUE."""
+    params: dict[str, Any] = {}
+    for key in ("size", "start", "block_size"):
+        if given.get(key) is not None:
+            params[key] = _size(key, given[key])
+    if given.get("config"):
+        params["config"] = tuple(_config_item(item) for item in given["config"])
+    for key in ("arch", "driver", "online_type"):
+        if given.get(key) is not None:
+            params[key] = given[key]
+    if params.get("driver", "acpi") not in DRIVERS:
+        raise FlowError(f"unknown driver '{params['driver']}' (one of {', '.join(DRIVERS)})")
+    if params.get("online_type", "movable") not in ONLINE_TYPES:
+        raise FlowError(f"unknown online type '{params['online_type']}'")
+    return FlowParams(**params)
+
+
+def _size(key: str, text: str | int) -> int:
+    if isinstance(text, int):
+        return text
+    try:
+        return parse_size(text)
+    except ValueError:
+        raise FlowError(f"--{key.replace('_', '-')}: not a size or address: {text}") from None
+
+
+def _config_item(item: str) -> tuple[str, int]:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise FlowError(f"--config wants KEY=VALUE, got '{item}'")
+    words = {"y": 1, "yes": 1, "true": 1, "n": 0, "no": 0, "false": 0}
+    word = value.strip().lower()
+    return key.strip(), words[word] if word in words else _size("config", value.strip())
+
+
+def make_config(p: FlowParams) -> Config:
+    overrides: dict[str, int] = dict(p.config)
+    if p.block_size is not None:
+        overrides["memory_block_size"] = p.block_size
+    try:
+        return config_for(p.arch, **overrides)
+    except (TypeError, ValueError) as exc:
+        raise FlowError(f"cannot configure {p.arch}: {exc}") from None
+
+
+# --- the flows --------------------------------------------------------------------------
+
+Steps = Iterator[str]
+
+
+def _blocks(k: Kernel, p: FlowParams) -> list[int]:
+    """The memory block ids of the range, in the order asked for (by index in the range)."""
+    per = k.config.memory_block_size
+    count = max(1, p.size // per)
+    order = p.blocks if p.blocks is not None else tuple(range(count))
+    if any(not 0 <= b < count for b in order):
+        raise FlowError(f"memory blocks are numbered 0..{count - 1} in this range")
+    first = p.start // per
+    return [first + b for b in order]
+
+
+def _known(k: Kernel, name: str) -> bool:
+    return name in k.stage.overrides or name in registered_functions()
+
+
+def hot_add(k: Kernel, p: FlowParams) -> Steps:
+    init = DRIVER_INIT.get(p.driver)
+    if init is not None and _known(k, init):
+        with k.step(f"{p.driver} driver init"):
+            k.call(init)
+        yield f"{p.driver} driver init"
+    with k.step("hot-add"):
+        k.call("add_memory", p.nid, p.start, p.size, p.driver)
+    yield "hot-add"
+
+
+def online(k: Kernel, p: FlowParams) -> Steps:
+    for block in _blocks(k, p):
+        name = f"online memory{block}"
+        with k.step(name):
+            k.call("memory_block_action", block, "online", p.online_type)
+        yield name
+    for page in p.hwpoison:
+        with k.step("hwpoison"):
+            k.hwpoison((p.start >> k.config.page_shift) + page)
+        yield "hwpoison"
+
+
+def offline(k: Kernel, p: FlowParams) -> Steps:
+    for block in _blocks(k, p):
+        name = f"offline memory{block}"
+        with k.step(name):
+            k.call("memory_block_action", block, "offline")
+        yield name
+
+
+def hot_remove(k: Kernel, p: FlowParams) -> Steps:
+    if p.blocks is None:
+        with k.step("hot-remove"):
+            k.call("remove_memory", p.nid, p.start, p.size)
+        yield "hot-remove"
+        return
+    size = k.config.memory_block_size
+    for block in _blocks(k, p):
+        name = f"hot-remove memory{block}"
+        with k.step(name):
+            k.call("remove_memory", p.nid, block * size, size)
+        yield name
+
+
+def lifecycle(k: Kernel, p: FlowParams) -> Steps:
+    for part in (hot_add, online, offline, hot_remove):
+        yield from part(k, p)
+
+
+def add_and_online(k: Kernel, p: FlowParams) -> Steps:
+    yield from hot_add(k, p)
+    yield from online(k, p)
+
+
+def add_online_offline(k: Kernel, p: FlowParams) -> Steps:
+    yield from add_and_online(k, p)
+    yield from offline(k, p)
+
+
+def add_and_remove(k: Kernel, p: FlowParams) -> Steps:
+    yield from hot_add(k, p)
+    yield from hot_remove(k, p)
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    doc: str
+    params: tuple[str, ...]  # the FlowParams fields this flow reads
+    run: Callable[[Kernel, FlowParams], Steps]
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # for the failure flows
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "doc": self.doc, "params": list(self.params)}
+
+
+_ADD = ("arch", "size", "start", "block_size", "driver", "config", "fragment", "nid")
+_ONLINE = (*_ADD, "online_type", "blocks")
+_OFFLINE = (*_ONLINE, "holes", "hwpoison")
+
+FLOWS: dict[str, Flow] = {
+    f.name: f
+    for f in (
+        Flow("hot-add", "add_memory() of the range by the driver", _ADD, hot_add),
+        Flow("online", "hot-add, then online the memory blocks", _ONLINE, add_and_online),
+        Flow("offline", "hot-add, online, then offline the blocks", _OFFLINE, add_online_offline),
+        Flow(
+            "hot-remove",
+            "hot-add, then remove_memory() of the range (or block by block)",
+            _ONLINE,
+            add_and_remove,
+        ),
+        Flow("lifecycle", "hot-add, online, offline, hot-remove in turn", _OFFLINE, lifecycle),
+        Flow(
+            "hot-add-no-order8",
+            "ppc64 hot-add while node 0 has no free order-8 block for the vmemmap",
+            _ADD,
+            hot_add,
+            # from 16 GiB: past the 16 MiB vmemmap page the boot memory's memmap populated
+            {"arch": "ppc64", "fragment": 8, "size": GIB, "start": 16 * GIB},
+        ),
+        Flow(
+            "offline-hwpoison",
+            "offline a range that holds an HWPoison page",
+            _OFFLINE,
+            add_online_offline,
+            {"hwpoison": (12345,)},
+        ),
+    )
+}
+
+
+# --- replay -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Replay:
+    flow: str
+    arch: str
+    stage: int
+    params: Mapping[str, Any]
+    observables: Mapping[str, Any]
+    trace: tuple[Mapping[str, Any], ...]
+    findings: tuple[Finding, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "flow": self.flow,
+            "arch": self.arch,
+            "stage": self.stage,
+            "params": dict(self.params),
+            "observables": dict(self.observables),
+            "trace": [dict(t) for t in self.trace],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def flow_named(name: str) -> Flow:
+    if name not in FLOWS:
+        raise FlowError(f"unknown flow '{name}' (one of {', '.join(sorted(FLOWS))})")
+    return FLOWS[name]
+
+
+def with_defaults(flow: Flow, p: FlowParams, given: Sequence[str] = ()) -> FlowParams:
+    """A failure flow's own parameters, where the caller did not give that parameter."""
+    keep = {key: value for key, value in flow.defaults.items() if key not in given}
+    return dataclasses.replace(p, **keep)
+
+
+def replay(
+    flow: Flow, params: FlowParams, stages: Sequence[Stage], *, stage: int | None = None
+) -> Replay:
+    """Run `flow` on a fresh kernel at `stage` (default: the last), checking invariants
+    after every step; a kernel error ends the flow as the kernel would report it."""
+    chosen = stages[-1] if stage is None else _stage(stages, stage)
+    k = Kernel(make_config(params), chosen)
+    _prepare(k, params)
+    findings: list[Finding] = []
+    error = ""
+    steps = flow.run(k, params)
+    try:
+        for name in steps:
+            findings.extend(_violations(k, name, chosen.number))
+    except KernelError as exc:
+        error = exc.errno
+        findings.extend(_violations(k, "after -" + exc.errno, chosen.number))
+    seen = observables(k, params.start, params.size)
+    return Replay(
+        flow=flow.name,
+        arch=params.arch,
+        stage=chosen.number,
+        params=params.to_json(),
+        observables={**seen, "error": error},
+        trace=tuple(_entry(t) for t in k.trace),
+        findings=tuple(findings),
+    )
+
+
+def _stage(stages: Sequence[Stage], number: int) -> Stage:
+    for s in stages:
+        if s.number == number:
+            return s
+    raise FlowError(f"no stage {number}: stages are 0..{stages[-1].number}")
+
+
+def _prepare(k: Kernel, p: FlowParams) -> None:
+    """The machine before the flow: a node left with no free block of some order, holes
+    in what firmware describes as RAM."""
+    if p.fragment is not None:
+        if p.nid not in k.nodes:
+            raise FlowError(f"no node {p.nid} to fragment")
+        k.fragment(p.nid, p.fragment)
+    shift = k.config.page_shift
+    for offset, size in p.holes:
+        k.add_hole((p.start + offset) >> shift, size >> shift)
+
+
+def _violations(k: Kernel, step: str, stage: int) -> list[Finding]:
+    tail = tuple(_line(t) for t in k.trace[-TRACE_TAIL:])
+    return [
+        Finding(
+            rule=f"invariant-{v.name}",
+            severity="error",
+            message=f"stage {stage}, after {step}: {v.message}",
+            patch=stage or None,
+            evidence=(f"step: {step}", *tail),
+        )
+        for v in invariants.check(k)
+    ]
+
+
+def _entry(t: Any) -> dict[str, Any]:
+    return {
+        "step": t.step,
+        "stage": t.stage,
+        "function": t.function,
+        "depth": t.depth,
+        "args": t.args,
+    }
+
+
+def _line(t: Any) -> str:
+    return f"{'  ' * t.depth}{t.function}({t.args})"
+
+
+def delta(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The observables that differ between two replays: {name: [before, after]}."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def replay_all(flow: Flow, params: FlowParams, stages: Sequence[Stage]) -> list[dict[str, Any]]:
+    """Every stage in turn, each with its delta against the stage before it."""
+    out: list[dict[str, Any]] = []
+    previous: Mapping[str, Any] = {}
+    for s in stages:
+        r = replay(flow, params, stages, stage=s.number)
+        out.append({**r.to_json(), "delta": delta(previous, r.observables) if out else {}})
+        previous = r.observables
+    return out

@@ -65,6 +65,22 @@ def _parser() -> argparse.ArgumentParser:
     _source_args(claims)
     claims.add_argument("--json", action="store_true")
 
+    replay = sub.add_parser("replay", help="replay a hotplug flow on the series' model")
+    replay.add_argument("flow", help="a flow `patchscope flows` lists")
+    replay.add_argument("--series", help="SOURCE with a model (default: the reference manifest)")
+    stage = replay.add_mutually_exclusive_group()
+    stage.add_argument("--stage", type=int, help="0 = base tree, N = after patch N (default: last)")
+    stage.add_argument("--all-stages", action="store_true", help="every stage and its delta")
+    replay.add_argument("--arch", help="x86_64 (default), ppc64, s390, arm64")
+    replay.add_argument("--size", help="bytes: 2G, 128M, 0x80000000")
+    replay.add_argument("--start", help="physical start address: 4G, 0x100000000")
+    replay.add_argument("--block-size", help="memory block size (default: the arch's)")
+    replay.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE")
+    replay.add_argument("--offline", action="store_true", help="never use the network")
+    replay.add_argument("--json", action="store_true")
+    flows = sub.add_parser("flows", help="the flows replay knows and their parameters")
+    flows.add_argument("--json", action="store_true")
+
     verdicts = sub.add_parser("verdicts", help="per patch: behaviour delta on the model, own words")
     _source_args(verdicts, tree=True)
     verdicts.add_argument("--json", action="store_true")
@@ -117,6 +133,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("patchscope.commands.check", "main"),
     "hook": ("patchscope.commands.hook", "main"),
     "claims": ("patchscope.commands.claims", "main"),
+    "replay": ("patchscope.commands.replay", "main"),
+    "flows": ("patchscope.commands.flows", "main"),
     "verdicts": ("patchscope.commands.verdicts", "main"),
     "report": ("patchscope.commands.report", "main"),
 }

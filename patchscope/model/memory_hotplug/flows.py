@@ -82,8 +82,8 @@ def _size(key: str, text: str | int) -> int:
         return text
     try:
         return parse_size(text)
-    except ValueError:
-        raise FlowError(f"--{key.replace('_', '-')}: not a size or address: {text}") from None
+    except PatchscopeError as exc:
+        raise FlowError(f"--{key.replace('_', '-')}: {exc}") from None
 
 
 def _config_item(item: str) -> tuple[str, int]:

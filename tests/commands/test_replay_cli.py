@@ -1,0 +1,73 @@
+"""`patchscope replay` and `patchscope flows` from the command line, JSON against the schema."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from patchscope.cli import main
+from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX, ROOT
+
+SCHEMA = json.loads((ROOT / "patchscope" / "schema" / "replay.schema.json").read_text())
+
+
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
+    assert main(list(argv)) == 0
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, SCHEMA)
+    return document
+
+
+def test_replay_defaults_to_the_reference_series_last_stage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    doc = _json(capsys, "replay", "hot-add", "--size", "2G", "--start", "0x100000000", "--json")
+    assert isinstance(doc, dict)
+    assert (doc["flow"], doc["arch"], doc["stage"]) == ("hot-add", "x86_64", 4)
+    assert doc["observables"]["memmap_from_range_pages"] == (2 << 30) // 4096 * 64 // 4096
+    assert doc["trace"][0]["function"] == "add_memory"
+
+
+def test_all_stages_are_a_list_with_deltas(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = _json(
+        capsys, "replay", "hot-add", "--series", str(REFERENCE_MANIFEST), "--all-stages", "--json"
+    )
+    assert isinstance(doc, list)
+    assert [d["stage"] for d in doc] == [0, 1, 2, 3, 4]
+    assert [bool(d["delta"]) for d in doc] == [False, False, False, True, False]
+
+
+def test_a_perturbed_stage_and_arch(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = _json(capsys, "replay", "hot-add", "--stage", "2", "--arch", "arm64", "--json")
+    assert isinstance(doc, dict)
+    assert doc["stage"] == 2
+    assert doc["observables"]["memmap_from_range_pages"] == 0
+
+
+def test_text_output(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "online", "--stage", "0"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("online on x86_64 at stage 0\nobservables:\n")
+    assert "  present_pages: 524288\n" in out
+
+
+def test_a_series_without_a_model(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "hot-add", "--series", str(REFERENCE_MBOX)]) == 2
+    assert capsys.readouterr().err == "patchscope: no model for this series\n"
+
+
+def test_a_bad_size_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "hot-add", "--size", "3X"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("patchscope: --size: bad size or address '3X'") and err.count("\n") == 1
+
+
+def test_flows_lists_each_flow_and_its_parameters(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["flows", "--json"]) == 0
+    flows = {f["name"]: f for f in json.loads(capsys.readouterr().out)}
+    assert {"hot-add", "online", "offline", "hot-remove", "lifecycle"} <= set(flows)
+    assert "hwpoison" in flows["offline"]["params"]
+    assert main(["flows"]) == 0
+    assert "lifecycle: hot-add, online, offline, hot-remove in turn" in capsys.readouterr().out

@@ -159,3 +159,39 @@ def test_remove_frees_the_memmap_last(stages: list[Stage]) -> None:
     frees = [t["function"] for t in done.trace if t["step"] == "hot-remove"]
     assert frees.count("vmemmap_dec_and_test") == 16
     assert frees.index("free_deferred_vmemmap_range") > frees.index("free_section_memmap")
+
+
+def test_4_4_calls_the_memmap_helpers_by_their_new_names(stages: list[Stage]) -> None:
+    """The names come from the mail's own -/+ lines of 4/4."""
+    mail = REFERENCE_MBOX.read_text().split("[RFC PATCH v2 4/4]", 1)[1].split("\nFrom ", 1)[0]
+    old = set(re.findall(r"(?m)^-static [^(]*?(\w+)\(", mail))
+    new = set(re.findall(r"(?m)^\+static [^(]*?(\w+)\(", mail))
+    assert old == {"kmalloc_section_memmap", "__kfree_section_memmap"}
+    before = {t["function"] for t in run(stages, "lifecycle", stage=3).trace}
+    after = {t["function"] for t in run(stages, "lifecycle", stage=4).trace}
+    assert old <= before and not new & before
+    assert new <= after and not old & after
+
+
+def test_1_4_counts_what_it_offlines_as_the_base_did(stages: list[Stage]) -> None:
+    """One block of four offlined, with a poisoned page in it: the zone loses exactly that
+    block (32768 pages of 4 KiB in 128 MiB) from present and managed, before and after 1/4."""
+    params = {"size": 512 * MIB, "blocks": (1,), "hwpoison": (32768 + 5,)}
+    left = (512 * MIB - 128 * MIB) >> PAGE_SHIFT
+    for stage in (0, 1):
+        seen = run(stages, "offline", stage=stage, **params).observables
+        assert (seen["present_pages"], seen["managed_pages"]) == (left, left)
+
+
+def test_removing_blocks_last_to_first_strands_the_heads_memmap(stages: list[Stage]) -> None:
+    """3/4 assumes sections go first to last: backwards, the head's section comes last with
+    its refcount still at sections - 1, so one section's memmap (2 MiB: 512 pages of 4 KiB)
+    stays mapped from the removed range and the deferral globals stay set."""
+    backwards = tuple(range(15, -1, -1))
+    done = run(stages, "lifecycle", blocks=backwards)
+    section_memmap = (1 << SECTION_SIZE_BITS >> PAGE_SHIFT) * STRUCT_PAGE >> PAGE_SHIFT
+    assert done.observables["memmap_from_range_pages"] == section_memmap
+    left = [f.message for f in done.findings if f.rule == "invariant-nothing-left"]
+    assert any("head_vmemmap_page, in_vmemmap_range" in m for m in left)
+    forwards = run(stages, "lifecycle", blocks=tuple(range(16)))
+    assert forwards.observables["memmap_from_range_pages"] == 0

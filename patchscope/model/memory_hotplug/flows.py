@@ -171,8 +171,9 @@ def hot_remove(k: Kernel, p: FlowParams) -> Steps:
 
 
 def lifecycle(k: Kernel, p: FlowParams) -> Steps:
-    for part in (hot_add, online, offline, hot_remove):
-        yield from part(k, p)
+    """Every block onlined; `blocks` chooses what is offlined and removed, in that order."""
+    yield from add_online_offline(k, p)
+    yield from hot_remove(k, p)
 
 
 def add_and_online(k: Kernel, p: FlowParams) -> Steps:
@@ -181,7 +182,8 @@ def add_and_online(k: Kernel, p: FlowParams) -> Steps:
 
 
 def add_online_offline(k: Kernel, p: FlowParams) -> Steps:
-    yield from add_and_online(k, p)
+    """Every block onlined; `blocks` chooses what is offlined, in that order."""
+    yield from add_and_online(k, dataclasses.replace(p, blocks=None))
     yield from offline(k, p)
 
 

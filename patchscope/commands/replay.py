@@ -59,6 +59,10 @@ def _print(document: Mapping[str, Any]) -> None:
     if "delta" in document:
         out.write("delta against the previous stage:\n")
         out.writelines(f"  {key}: {a} -> {b}\n" for key, (a, b) in document["delta"].items())
+    out.write("steps:\n")
+    for step in document["steps"]:
+        changes = ", ".join(f"{key} {value:+}" for key, value in step["delta"].items())
+        out.write(f"  {step['step']}: {changes or 'no counter changed'}\n")
     out.write(f"trace ({len(document['trace'])} calls):\n")
     out.writelines(
         f"  [{t['step']}] {'  ' * t['depth']}{t['function']}({t['args']})\n"

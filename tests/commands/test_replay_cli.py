@@ -28,6 +28,17 @@ def test_replay_defaults_to_the_reference_series_last_stage(
     assert (doc["flow"], doc["arch"], doc["stage"]) == ("hot-add", "x86_64", 4)
     assert doc["observables"]["memmap_from_range_pages"] == (2 << 30) // 4096 * 64 // 4096
     assert doc["trace"][0]["function"] == "add_memory"
+    sections = (2 << 30) >> 27
+    assert doc["steps"] == [
+        {
+            "step": "hot-add",
+            "delta": {
+                "sections_present": sections,
+                "memory_blocks": sections,
+                "memmap_backing_pages": doc["observables"]["vmemmap_pages"],
+            },
+        }
+    ]
 
 
 def test_all_stages_are_a_list_with_deltas(capsys: pytest.CaptureFixture[str]) -> None:
@@ -51,6 +62,7 @@ def test_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.startswith("online on x86_64 at stage 0\nobservables:\n")
     assert "  present_pages: 524288\n" in out
+    assert "  online memory32: node0.present_pages +32768," in out
 
 
 def test_a_series_without_a_model(capsys: pytest.CaptureFixture[str]) -> None:

@@ -252,6 +252,7 @@ class Replay:
     observables: Mapping[str, Any]
     trace: tuple[Mapping[str, Any], ...]
     findings: tuple[Finding, ...]
+    steps: tuple[Mapping[str, Any], ...] = ()  # each flow step and its counter deltas
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -262,6 +263,7 @@ class Replay:
             "observables": dict(self.observables),
             "trace": [dict(t) for t in self.trace],
             "findings": [f.to_json() for f in self.findings],
+            "steps": [dict(s) for s in self.steps],
         }
 
 
@@ -286,14 +288,17 @@ def replay(
     k = Kernel(make_config(params), chosen)
     _prepare(k, params)
     findings: list[Finding] = []
-    error = ""
-    steps = flow.run(k, params)
+    deltas: list[dict[str, Any]] = []
+    before, error = k.snapshot(), ""
     try:
-        for name in steps:
+        for name in flow.run(k, params):
             findings.extend(_violations(k, name, chosen.number))
+            deltas.append({"step": name, "delta": k.snapshot().delta(before)})
+            before = k.snapshot()
     except KernelError as exc:
         error = exc.errno
         findings.extend(_violations(k, "after -" + exc.errno, chosen.number))
+        deltas.append({"step": f"-{exc.errno}: {exc.message}", "delta": k.snapshot().delta(before)})
     seen = observables(k, params.start, params.size)
     return Replay(
         flow=flow.name,
@@ -301,8 +306,9 @@ def replay(
         stage=chosen.number,
         params=params.to_json(),
         observables={**seen, "error": error},
-        trace=tuple(_entry(t) for t in k.trace),
+        trace=tuple(t.to_json() for t in k.trace),
         findings=tuple(findings),
+        steps=tuple(deltas),
     )
 
 
@@ -337,16 +343,6 @@ def _violations(k: Kernel, step: str, stage: int) -> list[Finding]:
         )
         for v in invariants.check(k)
     ]
-
-
-def _entry(t: Any) -> dict[str, Any]:
-    return {
-        "step": t.step,
-        "stage": t.stage,
-        "function": t.function,
-        "depth": t.depth,
-        "args": t.args,
-    }
 
 
 def _line(t: Any) -> str:

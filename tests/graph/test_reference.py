@@ -8,7 +8,6 @@ mark_vmemmap_pages (mm/sparse.c) in them in add_memory_resource, and __add_pages
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -108,15 +107,6 @@ def test_impact_of_2_4_crosses_both_ways(graph: nx.MultiDiGraph) -> None:
     assert ADD_PAGES in result.touched
     directions = {(graph.nodes[e.source]["area"] == "mm") for e in result.crossing}
     assert directions == {True, False}
-
-
-def test_build_is_fast(graph: nx.MultiDiGraph) -> None:
-    """Under a second, as the issue asks (the fixture ran first: networkx is imported)."""
-    verified = verify(load_series(str(REFERENCE_MANIFEST)))
-    facts = series_facts(verified.series)
-    start = time.perf_counter()
-    build_graph(verified.series, facts, verified.dependencies)
-    assert time.perf_counter() - start < 1.0
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,6 @@
 """Hot-add, online, offline and hot-remove on the base kernel (stage 0), with every expected
 number worked out here from design.md's kernel facts, not read from the model."""
 
-import time
-
 import pytest
 
 from patchscope.model.memory_hotplug import Kernel, KernelError, config_for
@@ -191,12 +189,9 @@ def test_remove_of_online_memory_is_a_bug() -> None:
 
 def test_one_tib_costs_sections_not_pages() -> None:
     k = Kernel(config_for("x86_64", boot_memory_end=64 * GiB))
-    t = time.process_time()
     k.call("add_memory", 0, 64 * GiB, 1 << 40)
-    elapsed = time.process_time() - t
     assert sum(1 for nr in k.sections if nr >= 512) == (1 << 40) // SECTION == 8192
     assert len(k.pages) < 4 * 8192 + 100  # runs grow with sections, not pages
-    assert elapsed < 1.0  # CPU time, about 0.5 s
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from playwright.sync_api import FloatRect
+
 from patchscope.cli import main as patchscope
-from tests.browser.harness import chromium_executable, launch, open_file
+from tests.browser.harness import VIEWPORT, chromium_executable, launch, open_file
 from tests.conftest import REFERENCE_MANIFEST, ROOT
 
 PICTURE = ROOT / "docs" / "report.png"
@@ -34,7 +36,11 @@ def main() -> int:
                 print("\n".join(f"screenshot: {p}" for p in log.problems()), file=sys.stderr)
                 return 1
             PICTURE.parent.mkdir(exist_ok=True)
-            page.screenshot(path=PICTURE, full_page=True)
+            # the whole length, but only the viewport's width even where the page overflows it
+            height = page.evaluate("document.documentElement.scrollHeight")
+            width = VIEWPORT["width"]
+            clip: FloatRect = {"x": 0, "y": 0, "width": width, "height": height}
+            page.screenshot(path=PICTURE, full_page=True, clip=clip)
     print(f"screenshot: wrote {PICTURE}")
     return 0
 

@@ -4,7 +4,6 @@ found with the shortest sequence that reaches it, and is not found without it.""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -56,10 +55,8 @@ def test_without_the_planted_bug_accounting_holds(x86: Any) -> None:
 
 
 def test_reference_stages_deterministic_and_shrunk(stages: list[Stage]) -> None:
-    began = time.perf_counter()
     first = explore([stages[-1]], budget=TINY)
     again = explore([stages[-1]], budget=TINY)
-    assert time.perf_counter() - began < 20
     assert [(f.rule, f.message, f.evidence) for f in first] == [
         (f.rule, f.message, f.evidence) for f in again
     ]

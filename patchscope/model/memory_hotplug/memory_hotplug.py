@@ -537,24 +537,40 @@ def remove_section(
 
 @kernel_function("__remove_zone")
 def remove_zone(k: Kernel, zone: Zone, start_pfn: int) -> None:
-    """mm/memory_hotplug.c __remove_zone() -> shrink_zone_span()/shrink_pgdat_span(): the
-    spans close over the valid sections of the zone left once this one goes."""
+    """mm/memory_hotplug.c __remove_zone() -> shrink_zone_span()/shrink_pgdat_span(): as the
+    kernel does, only an edge section moves the span (find_smallest_section_pfn() and
+    find_biggest_section_pfn() walk in from that edge); one from the middle leaves it, unless
+    no valid section of the zone is left at all."""
     c = k.config
     gone = c.section_nr(start_pfn)
-    kept = [
-        nr
-        for nr, s in k.sections.items()
-        if nr != gone
-        and s.has_mem_map
-        and s.nid == zone.nid
-        and zone.contains(c.section_start_pfn(nr))
-        and k.pages.get(c.section_start_pfn(nr)).zone == zone.name
-    ]
-    if kept:
-        zone.zone_start_pfn = c.section_start_pfn(min(kept))
-        zone.spanned_pages = c.section_start_pfn(max(kept) + 1) - zone.zone_start_pfn
-    else:
-        zone.zone_start_pfn = zone.spanned_pages = 0
+
+    def valid(nr: int) -> bool:
+        s = k.sections.get(nr)
+        pfn = c.section_start_pfn(nr)
+        return (
+            nr != gone
+            and s is not None
+            and s.has_mem_map
+            and s.nid == zone.nid
+            and zone.contains(pfn)
+            and k.pages.get(pfn).zone == zone.name
+        )
+
+    if zone.spanned_pages:
+        low, high = c.section_nr(zone.zone_start_pfn), c.section_nr(zone.zone_end_pfn - 1)
+        first: int | None = low
+        last: int | None = high
+        if gone == low:
+            first = next((nr for nr in range(gone + 1, high + 1) if valid(nr)), None)
+        elif gone == high:
+            last = next((nr for nr in range(gone - 1, low - 1, -1) if valid(nr)), None)
+        elif not any(valid(nr) for nr in range(low, high + 1)):
+            first = None
+        if first is None or last is None:
+            zone.zone_start_pfn = zone.spanned_pages = 0
+        else:
+            zone.zone_start_pfn = c.section_start_pfn(first)
+            zone.spanned_pages = c.section_start_pfn(last + 1) - zone.zone_start_pfn
     node = k.nodes[zone.nid]
     spans = [(z.zone_start_pfn, z.zone_end_pfn) for z in node.zones.values() if z.spanned_pages]
     if spans:

@@ -6,6 +6,7 @@ import pytest
 
 from patchscope.model.memory_hotplug import Kernel, config_for
 from patchscope.model.memory_hotplug.invariants import check
+from patchscope.model.memory_hotplug.kernel import KernelError
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -99,6 +100,17 @@ def test_nothing_left_after_remove() -> None:
     assert check(k) == []
     k.globals["online_page_callback"] = "hv_online_page"  # a driver's global left behind
     assert _names(k) == ["nothing-left"]
+
+
+def test_adding_a_range_twice_keeps_the_first_add() -> None:
+    """The second add_memory of a range fails with -EEXIST and leaves the first add as it was;
+    nothing of the range is expected gone."""
+    k = Kernel(config_for("x86_64"))
+    k.call("add_memory", 0, 4 * GiB, 256 * MiB)
+    with pytest.raises(KernelError) as failed:
+        k.call("add_memory", 0, 4 * GiB, 256 * MiB)
+    assert failed.value.errno == "EEXIST"
+    assert check(k) == []
 
 
 def test_memory_blocks_exactly_when_asked_for() -> None:

@@ -67,8 +67,10 @@ def add_memory(k: Kernel, nid: int, start: int, size: int, driver: str = "acpi")
     k.record_hotplug(nid, start, size, memory_block_api=True, driver=driver)
     try:
         k.call("__add_memory", nid, start, size)
-    except KernelError:
-        k.record_release(start, size)
+    except KernelError as err:
+        # -EEXIST: the range is someone else's (an earlier add); nothing of it goes away
+        if err.errno != "EEXIST":
+            k.record_release(start, size)
         raise
 
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.stat import Sandbox, _met, _say, _script
+from bench.stat import Sandbox, _met, _say, _script, aligned
 from tests.integration.linux61 import (
     TARBALL,
     Commit,
@@ -171,10 +171,7 @@ def table(rows: Sequence[Row]) -> list[str]:
         )
         for r in rows
     ]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
-    return [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
+    return aligned(cells)
 
 
 @dataclass(frozen=True)

@@ -305,7 +305,12 @@ def table(rows: Sequence[Row]) -> list[str]:
         )
         for r in rows
     ]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    return aligned(cells)
+
+
+def aligned(cells: Sequence[Sequence[str]]) -> list[str]:
+    """Rows of text cells as left-aligned columns (the first row is the header)."""
+    widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]))]
     return [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
     ]

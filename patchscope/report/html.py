@@ -1,7 +1,8 @@
 """index.html: one self-contained page (inline CSS and SVG, no script, no network).
 
 Jinja2 escapes every value the template prints (autoescape on); the only markup placed
-as it is, the graph, was rebuilt and escaped by pictures.clean_svg.
+as it is, the graph and the step charts, was built and escaped by pictures.clean_svg and
+pictures.step_chart.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from patchscope.findings import Finding
 from patchscope.ingest.series import Patch
 from patchscope.report.content import Content, EntityRow, FileCheck, patch_files
 from patchscope.report.modelpart import StageRow
-from patchscope.report.pictures import BAR_WIDTH, Bar, bar
+from patchscope.report.pictures import BAR_WIDTH, Bar, bar, step_chart
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def render(content: Content, graph_svg: Markup, areas: dict[str, str]) -> str:
         marker=marker,
         version=__version__,
         grids=stage_grids(content.model.stages) if content.model else [],
+        charts=[step_chart(chart) for chart in content.model.charts] if content.model else [],
     )
 
 

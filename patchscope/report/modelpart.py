@@ -6,7 +6,9 @@ the model cannot be imported, the report leaves this section out and says nothin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,10 +19,27 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from patchscope.model.claims import ClaimResult
+    from patchscope.model.memory_hotplug.flows import FlowParams
+    from patchscope.model.memory_hotplug.kernel import Kernel
+    from patchscope.model.memory_hotplug.stages import Stage
     from patchscope.model.verdicts import Scenario, Verdict
 
 # The words of a patch about itself that promise its behaviour stays as it was.
 _UNCHANGED_WORDS = ("no functional change", "rename", "cleanup")
+# The flow charted step by step, with the flow's default parameters (x86_64, 2 GiB at 4 GiB).
+CHART_FLOW = "lifecycle"
+# Zone counters summed from each step's deltas (a zone's spanned pages outlive an offline,
+# which the range's own observables, read off its online zone, cannot show).
+_ACCOUNTING = ("spanned_pages", "present_pages", "managed_pages")
+# Where the range's memmap lives, read off the kernel after every step.
+_MEMMAP = ("memmap_from_node_pages", "memmap_from_range_pages")
+_CAPTIONS = {
+    "spanned_pages": "zone spanned pages added",
+    "present_pages": "zone present pages added",
+    "managed_pages": "zone managed pages added",
+    "memmap_from_node_pages": "memmap pages taken from the node",
+    "memmap_from_range_pages": "memmap pages inside the range",
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,16 @@ class StageRow:
 
 
 @dataclass(frozen=True)
+class StepChart:
+    """One counter of a flow replayed at every stage, read after each of the flow's steps."""
+
+    title: str
+    steps: tuple[str, ...]
+    # (stage, the counter after each step; None where that stage's replay has no such step)
+    lines: tuple[tuple[int, tuple[int | None, ...]], ...]
+
+
+@dataclass(frozen=True)
 class ModelPart:
     claims: tuple[ClaimRow, ...]
     stages: tuple[StageRow, ...]
@@ -55,6 +84,7 @@ class ModelPart:
     behaviour: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     # patch -> the verdict on the patch's own words, and whether they hold (None: no promise)
     verdicts: Mapping[int, tuple[str, bool | None]] = field(default_factory=dict)
+    charts: tuple[StepChart, ...] = ()  # CHART_FLOW step by step, one chart per counter
 
 
 def model_part(source: str, series: Series, graph: nx.MultiDiGraph) -> ModelPart | None:
@@ -75,7 +105,90 @@ def model_part(source: str, series: Series, graph: nx.MultiDiGraph) -> ModelPart
     results = check_claims(series, read_claims(Path(source)), model_replayer(stages))
     replays = replay_stages(stages)
     judged = [verdict(p, replays, graph) for p in series.patches]
-    return part_of(results, judged, {key: r.observables for key, r in replays.items()})
+    observed = {key: r.observables for key, r in replays.items()}
+    return dataclasses.replace(part_of(results, judged, observed), charts=flow_charts(stages))
+
+
+def flow_charts(stages: Sequence[Stage], params: FlowParams | None = None) -> tuple[StepChart, ...]:
+    """CHART_FLOW replayed at every stage (with the flow's defaults unless `params`), one
+    chart per counter, so a reviewer sees at which stage and which step a patch moves it."""
+    from patchscope.model.memory_hotplug.flows import FlowParams
+
+    chosen = FlowParams() if params is None else params
+    runs = {s.number: _stepwise(stages, s.number, chosen) for s in stages}
+    axis = tuple(dict.fromkeys(step for run in runs.values() for step in run))
+    scenario = f"{CHART_FLOW} {chosen.arch}, {_bytes(chosen.size)} at {_bytes(chosen.start)}"
+    return tuple(
+        StepChart(
+            f"{_CAPTIONS[counter]} ({scenario})",
+            axis,
+            tuple(
+                (stage, tuple(run[step][counter] if step in run else None for step in axis))
+                for stage, run in runs.items()
+            ),
+        )
+        for counter in (*_ACCOUNTING, *_MEMMAP)
+    )
+
+
+def _stepwise(stages: Sequence[Stage], stage: int, params: FlowParams) -> dict[str, dict[str, int]]:
+    """Step name -> the charted counters after it. A Replay keeps each step's counter
+    deltas but only the final observables, so the flow is wrapped to read where the memmap
+    lives after every step; the replay itself (invariants, errors) runs unchanged."""
+    from patchscope.model.memory_hotplug.flows import FLOWS, replay
+
+    flow = FLOWS[CHART_FLOW]
+    where: list[dict[str, int]] = []
+    watched = dataclasses.replace(flow, run=lambda k, p: _watch(flow.run(k, p), k, p, where))
+    done = replay(watched, params, stages, stage=stage)
+    totals: Counter[str] = Counter()
+    out: dict[str, dict[str, int]] = {}
+    for step, memmap in zip(done.steps, where, strict=True):
+        for key, change in step["delta"].items():
+            zone_counter = key.split(".")
+            if len(zone_counter) == 3 and zone_counter[2] in _ACCOUNTING:  # nodeN.Zone.counter
+                totals[zone_counter[2]] += change
+        name = _unique(str(step["step"]), out)
+        out[name] = {**{c: totals[c] for c in _ACCOUNTING}, **memmap}
+    return out
+
+
+def _watch(
+    steps: Iterator[str], k: Kernel, p: FlowParams, where: list[dict[str, int]]
+) -> Iterator[str]:
+    """The flow's steps, unchanged, noting where the memmap lives after each one (also
+    after the step a kernel error ends, which the replay records as a step too)."""
+    from patchscope.model.memory_hotplug.kernel import KernelError
+    from patchscope.model.memory_hotplug.observe import observables
+
+    def memmap() -> dict[str, int]:
+        seen = observables(k, p.start, p.size)
+        return {name: int(seen[name]) for name in _MEMMAP}
+
+    try:
+        for name in steps:
+            where.append(memmap())
+            yield name
+    except KernelError:
+        where.append(memmap())
+        raise
+
+
+def _bytes(size: int) -> str:
+    """A size as the largest binary unit that divides it (4 GiB, 128 MiB)."""
+    for shift, unit in ((40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")):
+        if size and size % (1 << shift) == 0:
+            return f"{size >> shift} {unit}"
+    return f"{size} bytes"
+
+
+def _unique(name: str, taken: Mapping[str, object]) -> str:
+    """A step name repeated within one replay (one "hwpoison" per page) numbered apart."""
+    count, unique = 1, name
+    while unique in taken:
+        count += 1
+        unique = f"{name} ({count})"
+    return unique
 
 
 def part_of(

@@ -1,4 +1,4 @@
-"""The report's pictures: diffstat bars, and Graphviz's SVG made safe to inline.
+"""The report's pictures: diffstat bars, step charts, and Graphviz's SVG made safe to inline.
 
 Graphviz draws labels that come from mails (function names, file names, subjects). It
 escapes them itself, but the SVG it writes is parsed again here and rebuilt from an
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from patchscope.graph.export import GraphvizError
+from patchscope.report.modelpart import StepChart
 
 _SVG_NS = "http://www.w3.org/2000/svg"
 # What Graphviz's SVG output uses for nodes, edges, clusters and labels; nothing else stays.
@@ -140,3 +141,194 @@ def bar(insertions: int, deletions: int, largest: int) -> Bar:
         return max(1, round(count * scale)) if count else 0
 
     return Bar(insertions, deletions, length(insertions), length(deletions))
+
+
+# --- step charts ------------------------------------------------------------------------
+# A line chart is a few dozen SVG elements; drawing it here keeps the page free of scripts
+# (its CSP forbids them) and of a plotting library's nondeterministic output.
+
+_STEP = 16  # pixels between two steps
+_PLOT_HEIGHT = 150
+_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 36, 44, 34
+# One colour per stage, cycled; a later stage is drawn thinner on top of an earlier one, so
+# stages that coincide show as nested stripes rather than hiding one another.
+_STAGE_COLOURS = ("#9e9e9e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b")
+_NOTE = 15  # pixels per line of the notes under the chart
+_PHASE = re.compile(r" memory\d+$")
+
+
+def step_chart(chart: StepChart) -> Markup:
+    """The chart as inline SVG: x the flow's steps, grouped by phase, y pages, one line per
+    stage; hovering a step's column lists every stage's value there. Text is escaped by
+    ElementTree while serialising."""
+    width = _LEFT + _STEP * max(len(chart.steps), 1) + _RIGHT
+    notes = _changes(chart)
+    height = _TOP + _PLOT_HEIGHT + _BOTTOM + _NOTE * len(notes)
+    root = ET.Element(
+        "svg",
+        {
+            "xmlns": _SVG_NS,
+            "class": "step-chart",
+            "width": str(width),
+            "height": str(height),
+            "viewBox": f"0 0 {width} {height}",
+            "role": "img",
+        },
+    )
+    ET.SubElement(root, "title").text = chart.title
+    _text(root, _LEFT, 14, chart.title, {"font-weight": "bold"})
+    tick, top = _ticks(max((v for _, vs in chart.lines for v in vs if v is not None), default=0))
+    _y_axis(root, tick, top)
+    _x_axis(root, chart.steps)
+    _legend(root, [stage for stage, _ in chart.lines])
+    count = len(chart.lines)
+    for index, (stage, values) in enumerate(chart.lines):
+        _line(root, stage, index, count, values, top)
+    for i, step in enumerate(chart.steps):
+        _column(root, i, step, chart.lines)
+    for i, note in enumerate(notes):
+        _text(root, _LEFT, _TOP + _PLOT_HEIGHT + _BOTTOM + _NOTE * i + 4, note, {"class": "note"})
+    return Markup(ET.tostring(root, encoding="unicode"))
+
+
+def _changes(chart: StepChart) -> list[str]:
+    """A line for each stage whose line leaves the previous stage's: the first step where it
+    does, with both values, since a change of a few pages hardly shows at the chart's scale."""
+    notes = []
+    for (was, old), (stage, new) in zip(chart.lines, chart.lines[1:], strict=False):
+        differ = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+        if differ:
+            i = differ[0]
+            notes.append(
+                f"stage {stage} differs from stage {was} at {len(differ)} of {len(new)} steps, "
+                f"first after {chart.steps[i]}: {old[i]} -> {new[i]}"
+            )
+    return notes
+
+
+def _x(step: int) -> float:
+    return _LEFT + _STEP * (step + 0.5)
+
+
+def _y(value: int, top: int) -> float:
+    return _TOP + _PLOT_HEIGHT * (1 - value / top)
+
+
+def _ticks(largest: int) -> tuple[int, int]:
+    """(tick step, axis top): the step the first 1, 2 or 5 times a power of ten that needs
+    at most five ticks above zero to reach `largest`."""
+    unit = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * unit
+            if 5 * step >= largest:
+                return step, max(1, -(-largest // step)) * step
+        unit *= 10
+
+
+def _text(parent: ET.Element, x: float, y: float, text: str, extra: dict[str, str]) -> None:
+    attrs = {"x": f"{x:.1f}", "y": f"{y:.1f}", "font-size": "11", **extra}
+    ET.SubElement(parent, "text", attrs).text = text
+
+
+def _y_axis(root: ET.Element, step: int, top: int) -> None:
+    """Ticks every `step` pages from 0 to `top`, with grid lines across the plot."""
+    right = int(root.get("width", "0")) - _RIGHT
+    for value in range(0, top + 1, step):
+        y = _y(value, top)
+        ET.SubElement(
+            root,
+            "line",
+            {
+                "class": "tick",
+                "x1": str(_LEFT),
+                "x2": str(right),
+                "y1": f"{y:.1f}",
+                "y2": f"{y:.1f}",
+                "stroke": "#ddd",
+            },
+        )
+        _text(root, _LEFT - 4, y + 4, str(value), {"text-anchor": "end", "class": "tick"})
+
+
+def _x_axis(root: ET.Element, steps: tuple[str, ...]) -> None:
+    """One label per phase (the steps of one phase run block by block), under its steps."""
+    phases: list[tuple[str, int, int]] = []  # (phase, first step, last step)
+    for i, step in enumerate(steps):
+        phase = _PHASE.sub("", step)
+        if phases and phases[-1][0] == phase:
+            phases[-1] = (phase, phases[-1][1], i)
+        else:
+            phases.append((phase, i, i))
+    base = _TOP + _PLOT_HEIGHT
+    for phase, first, last in phases:
+        x1, x2 = _LEFT + _STEP * first + 1, _LEFT + _STEP * (last + 1) - 1
+        ET.SubElement(
+            root,
+            "line",
+            {
+                "x1": str(x1),
+                "x2": str(x2),
+                "y1": str(base + 4),
+                "y2": str(base + 4),
+                "stroke": "#666",
+            },
+        )
+        _text(root, (x1 + x2) / 2, base + 18, phase, {"text-anchor": "middle"})
+
+
+def _legend(root: ET.Element, stages: list[int]) -> None:
+    for index, stage in enumerate(stages):
+        x = _LEFT + 64 * index
+        colour = _STAGE_COLOURS[index % len(_STAGE_COLOURS)]
+        ET.SubElement(
+            root,
+            "line",
+            {"x1": str(x), "x2": str(x + 14), "y1": "30", "y2": "30", "stroke": colour}
+            | {"stroke-width": "4"},
+        )
+        _text(root, x + 18, 34, f"stage {stage}", {})
+
+
+def _line(
+    root: ET.Element, stage: int, index: int, count: int, values: tuple[int | None, ...], top: int
+) -> None:
+    points = " ".join(
+        f"{_x(i):.1f},{_y(v, top):.1f}" for i, v in enumerate(values) if v is not None
+    )
+    width = 1.5 + 1.5 * (count - 1 - index)
+    line = ET.SubElement(
+        root,
+        "polyline",
+        {
+            "class": "stage",
+            "data-stage": str(stage),
+            "points": points,
+            "fill": "none",
+            "stroke": _STAGE_COLOURS[index % len(_STAGE_COLOURS)],
+            "stroke-width": f"{width:.1f}",
+            "stroke-linejoin": "round",
+        },
+    )
+    ET.SubElement(line, "title").text = f"stage {stage}"
+
+
+def _column(
+    root: ET.Element, i: int, step: str, lines: tuple[tuple[int, tuple[int | None, ...]], ...]
+) -> None:
+    """An invisible column over one step whose tooltip gives every stage's value there."""
+    values = ", ".join(f"stage {stage} {vs[i]}" for stage, vs in lines if vs[i] is not None)
+    column = ET.SubElement(
+        root,
+        "rect",
+        {
+            "class": "step",
+            "x": str(_LEFT + _STEP * i),
+            "y": str(_TOP),
+            "width": str(_STEP),
+            "height": str(_PLOT_HEIGHT),
+            "fill": "#000",
+            "fill-opacity": "0",
+        },
+    )
+    ET.SubElement(column, "title").text = f"{step}: {values}"

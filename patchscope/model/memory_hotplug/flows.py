@@ -13,17 +13,26 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import patchscope.model.memory_hotplug.memremap  # noqa: F401  (registers devm_memremap_pages)
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding
 from patchscope.model.memory_hotplug import invariants
 from patchscope.model.memory_hotplug.config import Config, config_for, parse_size
-from patchscope.model.memory_hotplug.kernel import Kernel, KernelError, registered_functions
+from patchscope.model.memory_hotplug.kernel import (
+    Kernel,
+    KernelError,
+    VmemAltmap,
+    base_function,
+    registered_functions,
+)
 from patchscope.model.memory_hotplug.observe import observables
 from patchscope.model.memory_hotplug.stages import Stage
 
-Driver = Literal["acpi", "hyperv", "xen"]
+Driver = Literal["acpi", "hyperv", "xen", "devm"]
 OnlineType = Literal["movable", "kernel"]
-DRIVERS: tuple[str, ...] = ("acpi", "hyperv", "xen")
+DRIVERS: tuple[str, ...] = ("acpi", "hyperv", "xen", "devm")
+# devm_memremap_pages() callers: device memory, no memory blocks, removed by their release
+DEVICE_DRIVERS: tuple[str, ...] = ("devm",)
 ONLINE_TYPES: tuple[str, ...] = ("movable", "kernel")
 GIB = 1 << 30
 # What a driver runs once before it adds memory (its probe/init), by kernel name.
@@ -49,6 +58,7 @@ class FlowParams:
     hwpoison: tuple[int, ...] = ()  # page offsets into the range that are HWPoison
     fragment: int | None = None  # node 0 has no free block of this order or above
     nid: int = 0
+    altmap: bool = False  # devm: the driver lends its range to its own memmap (pgmap->altmap)
 
     def to_json(self) -> dict[str, Any]:
         document = dataclasses.asdict(self)
@@ -132,8 +142,27 @@ def hot_add(k: Kernel, p: FlowParams) -> Steps:
             k.call(init)
         yield f"{p.driver} driver init"
     with k.step("hot-add"):
-        k.call("add_memory", p.nid, p.start, p.size, p.driver)
+        if p.driver in DEVICE_DRIVERS:
+            _require_add_pages(k, p)
+            k.call("devm_memremap_pages", p.nid, p.start, p.size, _driver_altmap(k, p))
+        else:
+            k.call("add_memory", p.nid, p.start, p.size, p.driver)
     yield "hot-add"
+
+
+def _require_add_pages(k: Kernel, p: FlowParams) -> None:
+    """Device-private memory goes through the arch's add_pages(), modelled for x86_64 only."""
+    try:
+        base_function(k.config.arch, "add_pages")
+    except LookupError:
+        raise FlowError(f"no model of add_pages() on {k.config.arch} for {p.driver}") from None
+
+
+def _driver_altmap(k: Kernel, p: FlowParams) -> VmemAltmap | None:
+    """pgmap->altmap as a device driver sets it up: every page of the range lendable."""
+    if not p.altmap:
+        return None
+    return VmemAltmap(base_pfn=k.config.pfn(p.start), free=k.config.pfn(p.size))
 
 
 def online(k: Kernel, p: FlowParams) -> Steps:
@@ -157,6 +186,13 @@ def offline(k: Kernel, p: FlowParams) -> Steps:
 
 
 def hot_remove(k: Kernel, p: FlowParams) -> Steps:
+    if p.driver in DEVICE_DRIVERS:
+        if p.blocks is not None:
+            raise FlowError(f"a {p.driver} range has no memory blocks to remove one by one")
+        with k.step("hot-remove"):
+            k.call("devm_memremap_pages_release", p.start, p.size)
+        yield "hot-remove"
+        return
     if p.blocks is None:
         with k.step("hot-remove"):
             k.call("remove_memory", p.nid, p.start, p.size)
@@ -204,7 +240,7 @@ class Flow:
         return {"name": self.name, "doc": self.doc, "params": list(self.params)}
 
 
-_ADD = ("arch", "size", "start", "block_size", "driver", "config", "fragment", "nid")
+_ADD = ("arch", "size", "start", "block_size", "driver", "config", "fragment", "nid", "altmap")
 _ONLINE = (*_ADD, "online_type", "blocks")
 _OFFLINE = (*_ONLINE, "holes", "hwpoison")
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any
 
+import patchscope.model.memory_hotplug.memremap  # noqa: F401  (registers devm_memremap_pages)
 from patchscope.checks.cexpr import INT, Value
 from patchscope.code.facts import series_facts
 from patchscope.ingest.series import Series
@@ -269,7 +270,33 @@ def _patch2(text: SeriesText, earlier: Mapping[str, Override]) -> dict[str, Over
         "arch_add_memory": arch_add_memory,
         "add_pages": add_pages,
         "__add_pages": __add_pages,
+        "devm_memremap_pages": _devm_memremap_pages(text),
     }
+
+
+def _devm_memremap_pages(text: SeriesText) -> Override:
+    """kernel/memremap.c devm_memremap_pages() (2/4): the device-private add_pages() gets
+    `&restrictions` instead of (NULL, false); `= {}` leaves its flags 0 (no memory-block
+    API), and its altmap is the driver's where the patch's line stores it there."""
+    lines = [r for r in text.references if r.in_function == "devm_memremap_pages"]
+    of_restrictions = {r.text for r in lines if r.name == "restrictions"}
+    lends = any(
+        r.kind == "write" and r.name == "altmap" and r.text in of_restrictions for r in lines
+    )
+
+    def devm_memremap_pages(
+        k: Kernel, nid: int, start: int, size: int, altmap: VmemAltmap | None
+    ) -> None:
+        r = MhpRestrictions(altmap=altmap if lends else None)
+
+        def add_pages(nid: int, pfn: int, nr_pages: int, *_old: Any) -> None:
+            k.call("add_pages", nid, pfn, nr_pages, r)
+
+        calls = {"add_pages": add_pages}
+        _base(k, "devm_memremap_pages")(_rewritten(k, calls), nid, start, size, altmap)
+
+    devm_memremap_pages.__doc__ = _devm_memremap_pages.__doc__
+    return devm_memremap_pages
 
 
 def _passing(k: Kernel, r: MhpRestrictions) -> Kernel:

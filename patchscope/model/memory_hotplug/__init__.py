@@ -1,4 +1,4 @@
-"""Model of mm/sparse.c, mm/memory_hotplug.c and their arch hooks, v5.0 era.
+"""Model of mm/sparse.c, mm/memory_hotplug.c, kernel/memremap.c and their arch hooks, v5.0 era.
 
 Importing the package registers every base kernel function, so `Kernel.call` finds them.
 """
@@ -8,6 +8,7 @@ import patchscope.model.memory_hotplug.arch.ppc64
 import patchscope.model.memory_hotplug.arch.s390
 import patchscope.model.memory_hotplug.arch.x86_64
 import patchscope.model.memory_hotplug.memory_hotplug
+import patchscope.model.memory_hotplug.memremap
 import patchscope.model.memory_hotplug.page_alloc
 import patchscope.model.memory_hotplug.page_isolation
 import patchscope.model.memory_hotplug.sparse  # noqa: F401  (registration by import)

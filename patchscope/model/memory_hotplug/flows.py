@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import patchscope.model.memory_hotplug.memremap  # noqa: F401  (registers devm_memremap_pages)
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding
 from patchscope.model.memory_hotplug import invariants

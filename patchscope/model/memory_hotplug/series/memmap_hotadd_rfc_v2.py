@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any
 
-import patchscope.model.memory_hotplug.memremap  # noqa: F401  (registers devm_memremap_pages)
 from patchscope.checks.cexpr import INT, Value
 from patchscope.code.facts import series_facts
 from patchscope.ingest.series import Series

@@ -90,19 +90,7 @@ def stat_json(v: Verified) -> dict[str, object]:
                     for t in p.trailers
                 ],
                 "commit_refs": [{"sha": c.sha, "title": c.title} for c in p.commit_refs],
-                "files": [
-                    {
-                        "path": f.path,
-                        "old_path": f.old_path,
-                        "status": f.status,
-                        "binary": f.binary,
-                        "added": f.added,
-                        "removed": f.removed,
-                        "old_blob": f.old_blob,
-                        "new_blob": f.new_blob,
-                    }
-                    for f in p.files
-                ],
+                "files": [f.to_json() for f in p.files],
                 "malformed": p.malformed,
                 "diffstat": _check(
                     p.claimed,

@@ -48,6 +48,19 @@ class FileDiff:
         """What a diffstat shows for the file: insertions plus deletions."""
         return self.added + self.removed
 
+    def to_json(self) -> dict[str, object]:
+        """The file as `stat --json` and the report's files.csv show it (hunks left out)."""
+        return {
+            "path": self.path,
+            "old_path": self.old_path,
+            "status": self.status,
+            "binary": self.binary,
+            "added": self.added,
+            "removed": self.removed,
+            "old_blob": self.old_blob,
+            "new_blob": self.new_blob,
+        }
+
 
 @dataclass(frozen=True)
 class Diffstat:

@@ -173,18 +173,7 @@ def _files(content: Content) -> list[Row]:
     for patch in content.series.patches:
         claimed = {check.path: check.claimed for check in patch_files(patch)}
         for f in patch.files:
-            out.append(
-                {
-                    "patch": patch.number,
-                    "path": f.path,
-                    "old_path": f.old_path,
-                    "status": f.status,
-                    "binary": f.binary,
-                    "added": f.added,
-                    "removed": f.removed,
-                    "claimed": claimed.get(f.path),
-                }
-            )
+            out.append({"patch": patch.number, **f.to_json(), "claimed": claimed.get(f.path)})
     composed = content.verified.composed
     lines = composed.lines if composed else {}
     for check in content.cover_files():

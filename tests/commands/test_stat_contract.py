@@ -282,13 +282,19 @@ def test_crlf(capsys: pytest.CaptureFixture[str], git_series: GitSeries) -> None
     _same_patches(plain, crlf)
 
 
-def test_latin1_patch(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def _base_repo(tmp_path: Path) -> Path:
+    """A repository whose one commit holds a.c, for a patch of our own on top."""
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q")
     (repo / "a.c").write_text("int a;\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "base")
+    return repo
+
+
+def test_latin1_patch(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    repo = _base_repo(tmp_path)
     (repo / "a.c").write_text("int a;\n/* d\u00e9j\u00e0 vu, Fran\u00e7ois */\n")
     git(repo, "commit", "-q", "-am", "a: comment\n\nSigned-off-by: Ada Hacker <ada@example.org>")
     mail = git(repo, "format-patch", "--stdout", "-1")
@@ -303,12 +309,7 @@ def test_latin1_patch(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
 
 
 def test_binary_diff(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    (repo / "a.c").write_text("int a;\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base")
+    repo = _base_repo(tmp_path)
     (repo / "firmware.bin").write_bytes(bytes(range(256)) * 4)
     (repo / "a.c").write_text("int a;\nint b;\n")
     git(repo, "add", "-A")

@@ -13,7 +13,7 @@ from patchscope.diff.lineage import replay
 from patchscope.diff.model import Diffstat
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, Severity, sort_findings
-from patchscope.ingest.series import Series
+from patchscope.ingest.series import Patch, Series
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,14 @@ class Verified:
     cover_ok: bool | None  # None when there is no cover letter diffstat to check
     dependencies: tuple[Dependency, ...]
     findings: tuple[Finding, ...]  # every finding, in the contract's order
+
+    def diffstat_ok(self, patch: Patch) -> bool | None:
+        """Whether the patch's claimed diffstat holds; None when it claims none or is malformed."""
+        if patch.claimed is None or patch.malformed:
+            return None
+        return not any(
+            f.rule == "diffstat-mismatch" and f.patch == patch.number for f in self.findings
+        )
 
 
 def verify(series: Series) -> Verified:

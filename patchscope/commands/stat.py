@@ -47,7 +47,6 @@ def _check(
 def stat_json(v: Verified) -> dict[str, object]:
     """The `stat --json` object; its shape is patchscope/schema/stat.schema.json."""
     s = v.series
-    patch_errors = {f.patch for f in v.findings if f.rule == "diffstat-mismatch"}
     cover: dict[str, object] | None = None
     if s.cover:
         computed = v.composed.diffstat if v.composed else None
@@ -92,11 +91,7 @@ def stat_json(v: Verified) -> dict[str, object]:
                 "commit_refs": [{"sha": c.sha, "title": c.title} for c in p.commit_refs],
                 "files": [f.to_json() for f in p.files],
                 "malformed": p.malformed,
-                "diffstat": _check(
-                    p.claimed,
-                    p.computed,
-                    None if p.claimed is None or p.malformed else p.number not in patch_errors,
-                ),
+                "diffstat": _check(p.claimed, p.computed, v.diffstat_ok(p)),
             }
             for p in s.patches
         ],

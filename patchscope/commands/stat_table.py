@@ -29,7 +29,6 @@ def print_stat(v: Verified) -> None:
     console.print(Text(f"{s.title}", style="bold"))
     console.print(Text(f"{rfc}v{s.version}  {s.name}  <{s.message_id}>"))
 
-    failing = {f.patch for f in v.findings if f.rule == "diffstat-mismatch"}
     patches = Table(title="patches")
     patches.add_column("#", no_wrap=True)
     patches.add_column("subject", ratio=3)
@@ -38,7 +37,7 @@ def print_stat(v: Verified) -> None:
     patches.add_column("claimed", no_wrap=True)
     patches.add_column("trailers", ratio=1)
     for p in s.patches:
-        ok = None if p.claimed is None or p.malformed else p.number not in failing
+        ok = v.diffstat_ok(p)
         given = ", ".join(sorted({t.trailer.name for t in p.trailers})) or "-"
         patches.add_row(
             f"{p.number}/{p.total}",

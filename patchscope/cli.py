@@ -90,9 +90,19 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", help="the folder (default: reports/<series-name>/)")
     report.add_argument("--previous", help="an earlier version of the series, for a range-diff")
     report.add_argument("--baseline", help="waivers file (default: .patchscope-baseline.toml)")
+    _batch_args(sub)
     _hook_args(sub)
     _quiet_args(parser, sub)  # keep last: every command gets --quiet
     return parser
+
+
+def _batch_args(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    batch = sub.add_parser("batch", help="every series in mboxes or folders: index and database")
+    batch.add_argument("sources", nargs="+", metavar="SOURCE", help="mbox files or folders")
+    batch.add_argument("-o", "--output", required=True, help="the folder for the index and DB")
+    batch.add_argument("--workers", type=int, help="processes (default: the machine's cores)")
+    batch.add_argument("--scheduler", help="a Dask scheduler address, or 'local' for a LocalCluster")
+    batch.add_argument("--offline", action="store_true", help="never use the network")
 
 
 def _hook_args(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -137,6 +147,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "flows": ("patchscope.commands.flows", "main"),
     "verdicts": ("patchscope.commands.verdicts", "main"),
     "report": ("patchscope.commands.report", "main"),
+    "batch": ("patchscope.commands.batch", "main"),
 }
 
 

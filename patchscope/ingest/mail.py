@@ -187,7 +187,10 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
     """
     codec = _codec(charset) if charset else "ascii"
     if codec != "ascii":
-        return data.decode(codec, errors="replace")
+        try:
+            return data.decode(codec, errors="replace")
+        except UnicodeError:  # idna and punycode know no "replace"
+            return data.decode("utf-8", errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -195,10 +198,13 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
 
 
 def _codec(charset: str) -> str:
+    """The codec a charset names; an unknown one, or one that is no text encoding (base64,
+    rot13, zlib: bytes-to-bytes or str-to-str codecs), is taken for UTF-8."""
     try:
-        return codecs.lookup(charset).name
+        info = codecs.lookup(charset)
     except LookupError:
         return "utf-8"
+    return info.name if info._is_text_encoding else "utf-8"
 
 
 def parse_person(value: str) -> Person | None:

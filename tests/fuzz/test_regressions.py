@@ -1,0 +1,26 @@
+"""What the fuzzers found, each pinned by the smallest mail that showed it."""
+
+from __future__ import annotations
+
+from patchscope.pipeline import load_series
+from tests.conftest import ROOT
+
+FOUND = ROOT / "tests" / "fixtures" / "hostile" / "fuzz"
+REPLACEMENT = "\ufffd"
+
+
+def test_charset_that_is_no_text_encoding_reads_as_utf8() -> None:
+    """rot13 and base64 are codecs but no charsets: the 8-bit byte reads as bad UTF-8."""
+    patch = load_series(str(FOUND / "charset-not-text.eml")).patches[0]
+    assert patch.sender.name == "Xvz Jevgre"  # taken as UTF-8, not rot13-decoded
+    assert patch.subject.title == f"toy: caf{REPLACEMENT} count"
+    assert f"caf{REPLACEMENT}." in patch.message
+    assert [(f.path, f.added, f.removed) for f in patch.files] == [("mm/toy.c", 1, 1)]
+
+
+def test_codec_without_replace_reads_as_utf8() -> None:
+    """idna and punycode refuse errors="replace"; the bytes are then read as UTF-8."""
+    patch = load_series(str(FOUND / "charset-no-replace.eml")).patches[0]
+    assert patch.sender.name == f"J{REPLACEMENT}rg"
+    assert patch.subject.title == f"toy: na{REPLACEMENT}ve count"
+    assert f"na{REPLACEMENT}ve." in patch.message

@@ -67,9 +67,10 @@ def stage_grids(rows: tuple[StageRow, ...]) -> list[StageGrid]:
     return grids
 
 
-def render(content: Content, graph_svg: Markup, areas: dict[str, str]) -> str:
-    """The page; `areas` maps each area the graph holds to its fill colour, for the legend."""
-    environment = Environment(
+def environment() -> Environment:
+    """The Jinja2 set-up of every page patchscope writes: each value escaped, an unknown name
+    an error rather than an empty string."""
+    return Environment(
         loader=PackageLoader("patchscope.report", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
@@ -77,9 +78,13 @@ def render(content: Content, graph_svg: Markup, areas: dict[str, str]) -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+def render(content: Content, graph_svg: Markup, areas: dict[str, str]) -> str:
+    """The page; `areas` maps each area the graph holds to its fill colour, for the legend."""
     anchors = finding_anchors(content.findings)
     muted = content.muted
-    template = environment.get_template("index.html.j2")
+    template = environment().get_template("index.html.j2")
     return template.render(
         c=content,
         series=content.series,

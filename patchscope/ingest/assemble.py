@@ -126,9 +126,18 @@ def _total(pms: Sequence[_PatchMail]) -> int:
     return max((pm.subject.total or 1) for pm in pms)
 
 
-def _missing(pms: Sequence[_PatchMail]) -> list[int]:
-    present = {pm.subject.number or 1 for pm in pms}
-    return [n for n in range(1, _total(pms) + 1) if n not in present]
+def _missing(pms: Sequence[_PatchMail]) -> list[tuple[int, int]]:
+    """Runs (first, last) of the N/M no patch carries, found from the numbers present:
+    a subject claiming 1/999999999999 must not cost a loop over every N."""
+    total = _total(pms)
+    present = sorted({pm.subject.number or 1 for pm in pms} | {total + 1})
+    runs: list[tuple[int, int]] = []
+    expected = 1
+    for number in present:
+        if expected < number <= total + 1:
+            runs.append((expected, number - 1))
+        expected = max(expected, number + 1)
+    return runs
 
 
 def _number(chosen: list[_PatchMail], findings: list[Finding]) -> list[tuple[int, int, _PatchMail]]:
@@ -136,7 +145,10 @@ def _number(chosen: list[_PatchMail], findings: list[Finding]) -> list[tuple[int
     total = _total(chosen)
     missing = _missing(chosen)
     if missing:
-        gaps = ", ".join(f"{n}/{total}" for n in missing)
+        gaps = ", ".join(
+            f"{first}/{total}" if first == last else f"{first}/{total} to {last}/{total}"
+            for first, last in missing
+        )
         findings.append(
             Finding(
                 rule="incomplete-series",

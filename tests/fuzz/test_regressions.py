@@ -24,3 +24,12 @@ def test_codec_without_replace_reads_as_utf8() -> None:
     assert patch.sender.name == f"J{REPLACEMENT}rg"
     assert patch.subject.title == f"toy: na{REPLACEMENT}ve count"
     assert f"na{REPLACEMENT}ve." in patch.message
+
+
+def test_huge_total_is_one_run_of_missing_patches() -> None:
+    """1/999999999999 once looped over every N; the gap is now named as one run."""
+    series = load_series(str(FOUND / "numbering-huge-total.eml"))
+    total = 999_999_999_999
+    assert [p.total for p in series.patches] == [total]
+    incomplete = [f.message for f in series.findings if f.rule == "incomplete-series"]
+    assert incomplete == [f"incomplete series: 2/{total} to {total}/{total} missing"]

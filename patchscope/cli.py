@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
+from patchscope import limits
 from patchscope.errors import EXIT_BAD_INPUT, PatchscopeError
 
 FAIL_ON = ["error", "warning", "info", "never"]
@@ -23,6 +24,7 @@ def _source_args(parser: argparse.ArgumentParser, *, tree: bool = False) -> None
     parser.add_argument("--offline", action="store_true", help="never use the network")
     if tree:
         parser.add_argument("--tree", help="base tree: a kernel checkout DIR or git:PATH@REV")
+    limits.add_flags(parser)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     rd.add_argument("new")
     rd.add_argument("--json", action="store_true")
     rd.add_argument("--offline", action="store_true")
+    limits.add_flags(rd)
 
     graph = sub.add_parser("graph", help="the call/dependency graph of what a series touches")
     _source_args(graph, tree=True)
@@ -78,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE")
     replay.add_argument("--offline", action="store_true", help="never use the network")
     replay.add_argument("--json", action="store_true")
+    limits.add_flags(replay)
     flows = sub.add_parser("flows", help="the flows replay knows and their parameters")
     flows.add_argument("--json", action="store_true")
 
@@ -101,8 +105,11 @@ def _batch_args(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     batch.add_argument("sources", nargs="+", metavar="SOURCE", help="mbox files or folders")
     batch.add_argument("-o", "--output", required=True, help="the folder for the index and DB")
     batch.add_argument("--workers", type=int, help="processes (default: the machine's cores)")
-    batch.add_argument("--scheduler", help="a Dask scheduler address, or 'local' for a LocalCluster")
+    batch.add_argument(
+        "--scheduler", help="a Dask scheduler address, or 'local' for a LocalCluster"
+    )
     batch.add_argument("--offline", action="store_true", help="never use the network")
+    limits.add_flags(batch, time_limit=0)  # an archive takes as long as it takes
 
 
 def _hook_args(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -156,13 +163,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     module, name = COMMANDS[args.command]
     try:
         run: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
-        with _silenced() if args.quiet else contextlib.nullcontext():
+        with (
+            limits.applied(limits.from_args(args), _what(args)),
+            _silenced() if args.quiet else contextlib.nullcontext(),
+        ):
             return run(args)
     except PatchscopeError as exc:
         print(f"patchscope: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return EXIT_BAD_INPUT
+
+
+def _what(args: argparse.Namespace) -> str:
+    """What a command reads, for the time limit's message."""
+    for names in ("source", "series", "new", "sources"):
+        value = getattr(args, names, None)
+        if value:
+            return value if isinstance(value, str) else ", ".join(value)
+    return str(args.command)
 
 
 @contextlib.contextmanager

@@ -21,3 +21,7 @@ class MailError(PatchscopeError):
 
 class NoPatchError(PatchscopeError):
     """The source holds mail, but none of it carries a patch."""
+
+
+class LimitError(PatchscopeError):
+    """Input larger, deeper or slower than a limit allows (patchscope.limits)."""

@@ -11,12 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from patchscope import __version__
-from patchscope.errors import SourceError
+from patchscope import __version__, limits
+from patchscope.errors import LimitError, SourceError
 
 DEFAULT_BASE = "https://lore.kernel.org/all"
 TIMEOUT_SECONDS = 30
-MAX_MBOX_BYTES = 256 * 1024 * 1024  # decompressed; the largest known threads are a few MiB
 _CHUNK = 64 * 1024
 
 # RFC 5322 msg-id: dot-atom-text "@" (dot-atom-text / no-fold-literal). Written by hand:
@@ -128,19 +127,20 @@ def _store(msgid: str, compressed: BinaryIO, target: Path) -> None:
 
 
 def _gunzip_capped(msgid: str, compressed: BinaryIO) -> Iterator[bytes]:
-    """Decompress chunk by chunk and stop at MAX_MBOX_BYTES, so a gzip bomb costs no memory."""
+    """Decompress chunk by chunk and stop at the input limit, so a gzip bomb costs no memory."""
     import gzip
     import zlib
 
+    cap = limits.current().max_input_bytes
     total = 0
     try:
         with gzip.GzipFile(fileobj=compressed, mode="rb") as stream:
             while chunk := stream.read(_CHUNK):
                 total += len(chunk)
-                if total > MAX_MBOX_BYTES:
-                    raise SourceError(
-                        f"lore thread {msgid} is larger than {MAX_MBOX_BYTES >> 20} MiB "
-                        "uncompressed; refused"
+                if total > cap:
+                    raise LimitError(
+                        f"lore thread {msgid} is larger than {cap:,} bytes uncompressed, "
+                        f"the limit (raise it with {limits.flag('max_input_bytes')})"
                     )
                 yield chunk
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from patchscope import limits
 from patchscope.errors import MailError, PatchscopeError, SourceError
 from patchscope.ingest import gitrange, lore
 from patchscope.ingest.mail import Mail, Person, read_mbox
@@ -43,7 +44,8 @@ def load(source: str, *, offline: bool = False) -> Loaded:
 
 def _load_git(source: str) -> Loaded:
     spec = gitrange.parse_range(source)
-    return Loaded(tuple(read_mbox(gitrange.format_patch(spec), spec.spec)), spec.spec, None, None)
+    data = _within_limits(gitrange.format_patch(spec), spec.spec)
+    return Loaded(tuple(read_mbox(data, spec.spec)), spec.spec, None, None)
 
 
 def _load_thread(msgid: str, mbox: Path, name: str | None = None) -> Loaded:
@@ -85,6 +87,8 @@ def _read_directory(folder: Path) -> tuple[Mail, ...]:
     )
     if not files:
         raise SourceError(f"{folder} holds no {', '.join(MAIL_SUFFIXES)} files")
+    sizes = [item.stat().st_size for item in files]
+    limits.check(str(folder), "the size of its mail files together", sum(sizes), "max_input_bytes")
     return tuple(mail for item in files for mail in _read_file(item))
 
 
@@ -121,7 +125,19 @@ def _diff_mail(path: Path, data: bytes) -> Mail:
 
 
 def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, never more than the input limit allows (it may grow as we read)."""
+    cap = limits.current().max_input_bytes
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(cap + 1)
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror}") from None
+    return _within_limits(data, str(path))
+
+
+def _within_limits(data: bytes, where: str) -> bytes:
+    """`data` when its size and its longest line are within the limits; else LimitError."""
+    limits.check(where, "the size in bytes", len(data), "max_input_bytes")
+    longest = max(map(len, data.split(b"\n")))
+    limits.check(where, "the longest line in bytes", longest, "max_line_length")
+    return data

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from patchscope.errors import SourceError
+from patchscope import limits
+from patchscope.errors import LimitError, SourceError
 from patchscope.ingest import lore
 from patchscope.ingest.sources import load
 from tests.conftest import closed_port
@@ -159,31 +160,36 @@ def gzip_of_zeros(size: int) -> bytes:
 
 
 def test_gzip_bomb_is_refused_in_little_memory(fake_lore: Lore, tmp_path: Path) -> None:
-    bomb = gzip_of_zeros(lore.MAX_MBOX_BYTES + (1 << 20))
-    assert len(bomb) < lore.MAX_MBOX_BYTES // 100  # it is a bomb: tiny on the wire
+    cap = limits.DEFAULT.max_input_bytes
+    bomb = gzip_of_zeros(cap + (1 << 20))
+    assert len(bomb) < cap // 100  # it is a bomb: tiny on the wire
     fake_lore.serve(MSGID, bomb)
     tracemalloc.start()
     try:
-        with pytest.raises(SourceError) as caught:
+        with pytest.raises(LimitError) as caught:
             load(MSGID)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert str(caught.value) == f"lore thread {MSGID} is larger than 256 MiB uncompressed; refused"
+    assert str(caught.value) == (
+        f"lore thread {MSGID} is larger than {cap:,} bytes uncompressed, the limit "
+        "(raise it with --max-input-bytes)"
+    )
     assert peak < 16 << 20
     assert list((tmp_path / "cache" / "lore").iterdir()) == []
 
 
-def test_cap_is_exact(fake_lore: Lore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cap_is_exact(fake_lore: Lore) -> None:
     """The perturbed twin of the bomb: a thread of exactly the cap passes, one byte more fails."""
-    monkeypatch.setattr(lore, "MAX_MBOX_BYTES", 1 << 20)
     fake_lore.serve("fits@example.org", gzip.compress(bytes(1 << 20)))
     fake_lore.serve("over@example.org", gzip.compress(bytes((1 << 20) + 1)))
-    assert lore.thread_mbox("fits@example.org", offline=False).stat().st_size == 1 << 20
-    with pytest.raises(SourceError) as caught:
-        lore.thread_mbox("over@example.org", offline=False)
+    with limits.applied(limits.Limits(max_input_bytes=1 << 20, time_limit=0), "test"):
+        assert lore.thread_mbox("fits@example.org", offline=False).stat().st_size == 1 << 20
+        with pytest.raises(LimitError) as caught:
+            lore.thread_mbox("over@example.org", offline=False)
     assert str(caught.value) == (
-        "lore thread over@example.org is larger than 1 MiB uncompressed; refused"
+        "lore thread over@example.org is larger than 1,048,576 bytes uncompressed, the limit "
+        "(raise it with --max-input-bytes)"
     )
 
 

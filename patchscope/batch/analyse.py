@@ -1,0 +1,136 @@
+"""One series analysed in a worker, as `stat`, `graph`, `check` and `claims` would, into a plain
+result: no timestamps, no process ids, so the same series gives the same result anywhere."""
+
+from __future__ import annotations
+
+import resource
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from patchscope.batch.discover import SeriesTask
+from patchscope.commands.check import all_findings
+from patchscope.errors import PatchscopeError
+from patchscope.findings import Finding, sort_findings
+from patchscope.ingest.assemble import assemble
+from patchscope.ingest.manifest import read_manifest
+from patchscope.ingest.series import Patch
+from patchscope.model.claims import ClaimResult
+from patchscope.pipeline import Analysis
+from patchscope.report.write import MODEL_FAILED
+from patchscope.verify import Verified, verify
+
+
+@dataclass(frozen=True)
+class PatchRow:
+    number: int
+    total: int
+    title: str
+    author: str  # "Name <email>"
+    message_id: str
+    files: int
+    insertions: int
+    deletions: int
+    diffstat_ok: bool | None  # None: no claimed diffstat, or a malformed patch
+    malformed: bool
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    key: str
+    source: str
+    title: str
+    version: int
+    error: str | None = None  # one line; None when the series was analysed
+    name: str = ""
+    patches: tuple[PatchRow, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    model: str | None = None
+    claims: tuple[ClaimResult, ...] = ()
+    graph_nodes: int = 0
+    graph_edges: int = 0
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.error is not None else "ok"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    results: tuple[SeriesResult, ...]
+    peak_rss_kib: int  # the worker's peak resident size after the chunk (bench only)
+
+
+def analyse_chunk(tasks: Sequence[SeriesTask]) -> Chunk:
+    """What a worker runs: several series per call, so scheduling costs little per series."""
+    results = tuple(analyse(task) for task in tasks)
+    return Chunk(results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def analyse(task: SeriesTask) -> SeriesResult:
+    """The series' result; any error, even one patchscope did not foresee, fails only it."""
+    try:
+        return _analysed(task)
+    except PatchscopeError as exc:
+        return failed(task, str(exc))
+    except Exception as exc:  # a bug must not stop the other series: record it as theirs
+        return failed(task, f"internal error: {type(exc).__name__}: {exc}")
+
+
+def failed(task: SeriesTask, error: str) -> SeriesResult:
+    return SeriesResult(task.key, task.source, task.title, task.version, " ".join(error.split()))
+
+
+def _analysed(task: SeriesTask) -> SeriesResult:
+    from patchscope.code.facts import series_facts
+    from patchscope.graph.build import build_graph
+
+    manifest = read_manifest(Path(task.manifest)) if task.manifest else None
+    series = assemble(task.mails, source=task.key, name=manifest.name if manifest else None)
+    verified = verify(series)
+    facts = series_facts(series)
+    graph = build_graph(series, facts, verified.dependencies)
+    findings = all_findings(Analysis(verified, facts, None))
+    claims: tuple[ClaimResult, ...] = ()
+    if manifest is not None:
+        try:
+            claims = _claims(verified, manifest.path, manifest.model)
+        except PatchscopeError as exc:  # as in the report: the rest stands without the model
+            findings = sort_findings([*findings, Finding(MODEL_FAILED, "warning", str(exc))])
+    return SeriesResult(
+        key=task.key,
+        source=task.source,
+        title=task.title,
+        version=task.version,
+        name=series.name,
+        patches=tuple(_row(verified, p) for p in series.patches),
+        findings=tuple(findings),
+        model=manifest.model if manifest else None,
+        claims=claims,
+        graph_nodes=graph.number_of_nodes(),
+        graph_edges=graph.number_of_edges(),
+    )
+
+
+def _claims(verified: Verified, manifest: Path, model: str | None) -> tuple[ClaimResult, ...]:
+    from patchscope.model.claims import check_claims, model_replayer, read_claims
+    from patchscope.model.memory_hotplug.stages import series_model
+
+    series = verified.series
+    stages = series_model(series, model)
+    return tuple(check_claims(series, read_claims(manifest), model_replayer(stages)))
+
+
+def _row(verified: Verified, patch: Patch) -> PatchRow:
+    return PatchRow(
+        number=patch.number,
+        total=patch.total,
+        title=patch.subject.title,
+        author=f"{patch.author.name} <{patch.author.email}>",
+        message_id=patch.message_id,
+        files=patch.computed.files,
+        insertions=patch.computed.insertions,
+        deletions=patch.computed.deletions,
+        diffstat_ok=verified.diffstat_ok(patch),
+        malformed=patch.malformed,
+    )

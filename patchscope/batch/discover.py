@@ -1,0 +1,95 @@
+"""Find every series in the SOURCEs: read each mail file once, group, and make picklable tasks.
+
+A folder is searched recursively for mail files (.mbox, .patch, .eml), each read alone so that
+one unreadable file costs only itself; any other SOURCE is read as `patchscope stat` reads it.
+A series has a model when a manifest (the repository's `series/*.toml`, or one given as a
+SOURCE) names its message-id and a stage module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from patchscope.batch.threads import Sourced, group_series
+from patchscope.commands.replay import DEFAULT_SERIES
+from patchscope.errors import PatchscopeError
+from patchscope.ingest.mail import Mail
+from patchscope.ingest.manifest import Manifest, read_manifest
+from patchscope.ingest.sources import MAIL_SUFFIXES, load
+
+KNOWN_SERIES = DEFAULT_SERIES.parent  # the repository's manifests
+
+
+@dataclass(frozen=True)
+class SeriesTask:
+    """One series as it travels to a worker: its mails, decoded, and its manifest if any."""
+
+    key: str
+    source: str
+    title: str
+    version: int
+    mails: tuple[Mail, ...]
+    manifest: str | None = None  # the manifest whose model replays its claims
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A mail file that could not be read: recorded as a failed entry, the rest goes on."""
+
+    source: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    tasks: tuple[SeriesTask, ...]  # ordered by key
+    unreadable: tuple[Unreadable, ...]
+
+
+def discover(sources: Sequence[str], *, offline: bool = False) -> Discovery:
+    sourced: list[Sourced] = []
+    unreadable: list[Unreadable] = []
+    manifests = sorted(KNOWN_SERIES.glob("*.toml"))
+    for source in sources:
+        if source.endswith(".toml") and Path(source).is_file():
+            manifests.append(Path(source))
+        for name in _files(source):
+            try:
+                mails = load(name, offline=offline).mails
+            except PatchscopeError as exc:
+                unreadable.append(Unreadable(name, str(exc)))
+                continue
+            sourced += [Sourced(name, mail) for mail in mails]
+    models = _models(manifests)
+    tasks = tuple(
+        SeriesTask(s.key, s.source, s.title, s.version, s.mails, _model(s.mails, models))
+        for s in group_series(sourced)
+    )
+    return Discovery(tasks, tuple(unreadable))
+
+
+def _files(source: str) -> Iterator[str]:
+    """A folder's mail files (as paths under the folder given), else the SOURCE itself."""
+    folder = Path(source)
+    if not folder.is_dir():
+        yield source
+        return
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in MAIL_SUFFIXES and path.is_file():
+            yield str(path)
+
+
+def _model(mails: tuple[Mail, ...], models: dict[str, str]) -> str | None:
+    return next((models[m.message_id] for m in mails if m.message_id in models), None)
+
+
+def _models(manifests: list[Path]) -> dict[str, str]:
+    """message-id -> the manifest naming it, for manifests with a model (a later one wins)."""
+    found: dict[str, Manifest] = {}
+    for path in manifests:
+        manifest = read_manifest(path)
+        if manifest.model is not None:
+            found[manifest.message_id] = manifest
+    return {mid: str(m.path) for mid, m in found.items()}

@@ -1,0 +1,151 @@
+"""An archive's mails grouped into threads, and each thread into series (one per version).
+
+Threads follow Message-Id, In-Reply-To and References. A mail with none of the last two
+falls back on its subject: a reply joins the mail whose base title and version it repeats;
+a numbered patch joins the other unthreaded ones of the same source, sender, version and
+N/M total (what `git format-patch` without --thread writes).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from patchscope.ingest.mail import DIFF_START, Mail
+from patchscope.ingest.subject import Subject, parse_subject
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A mail and the SOURCE argument it was read from."""
+
+    source: str
+    mail: Mail
+
+
+@dataclass(frozen=True)
+class SeriesMails:
+    """One version of one thread: its patches and cover, and the replies that answer them."""
+
+    key: str  # the lead mail's message-id: the cover's, else the lowest-numbered patch's
+    source: str
+    title: str
+    version: int
+    mails: tuple[Mail, ...]  # in archive order
+
+
+class _Union:
+    """Union-find over message-ids; the smaller id names a set, so the result is stable."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, item: str) -> str:
+        root = self.parent.setdefault(item, item)
+        while root != self.parent[root]:
+            root = self.parent[root]
+        while item != root:
+            item, self.parent[item] = self.parent[item], root
+        return root
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def is_patch_mail(mail: Mail, subject: Subject) -> bool:
+    """What assemble takes for a patch or a cover: not a reply, and a PATCH prefix or a diff."""
+    return not subject.is_reply and (subject.is_patch or DIFF_START.search(mail.body) is not None)
+
+
+def group_series(sourced: Sequence[Sourced]) -> list[SeriesMails]:
+    """Every series of the archive; a mail seen twice (same id) counts once, first seen first."""
+    mails: dict[str, Sourced] = {}
+    for item in sourced:
+        mails.setdefault(item.mail.message_id, item)
+    subjects = {mid: parse_subject(item.mail.subject) for mid, item in mails.items()}
+    union = _thread(mails, subjects)
+    threads: dict[str, list[str]] = defaultdict(list)
+    for mid in mails:
+        threads[union.find(mid)].append(mid)
+    found = [s for ids in threads.values() for s in _by_version(ids, mails, subjects)]
+    return sorted(found, key=lambda s: s.key)
+
+
+def _thread(mails: dict[str, Sourced], subjects: dict[str, Subject]) -> _Union:
+    union = _Union()
+    unthreaded: dict[tuple[str, str, int, int], str] = {}
+    titled: dict[tuple[str, int], str] = {}
+    for mid, subject in subjects.items():
+        if not subject.is_reply:
+            titled.setdefault((subject.title, subject.version), mid)
+    for mid, item in mails.items():
+        mail, subject = item.mail, subjects[mid]
+        union.find(mid)
+        linked = [i for i in (mail.in_reply_to, *mail.references) if i]
+        for other in linked:
+            union.join(mid, other)
+        if linked:
+            continue
+        if subject.is_reply and (subject.title, subject.version) in titled:
+            union.join(mid, titled[(subject.title, subject.version)])
+        elif subject.total is not None and is_patch_mail(mail, subject):
+            group = (item.source, mail.sender.email.lower(), subject.version, subject.total)
+            union.join(mid, unthreaded.setdefault(group, mid))
+    return union
+
+
+def _by_version(
+    ids: list[str], mails: dict[str, Sourced], subjects: dict[str, Subject]
+) -> list[SeriesMails]:
+    """The thread's patch mails split by version; each reply goes with the version it answers."""
+    patches = [mid for mid in ids if is_patch_mail(mails[mid].mail, subjects[mid])]
+    if not patches:
+        return []  # a discussion without a patch is no series
+    versions = sorted({subjects[mid].version for mid in patches})
+    members: dict[int, list[str]] = defaultdict(list)
+    for mid in ids:
+        members[_version(mid, mails, subjects, versions)].append(mid)
+    return [_series(members[v], v, mails, subjects) for v in versions]
+
+
+def _version(
+    mid: str, mails: dict[str, Sourced], subjects: dict[str, Subject], versions: list[int]
+) -> int:
+    """A patch's own version; a reply's is the one of the nearest patch mail it answers, else
+    the one its subject names, else the thread's first."""
+    seen: set[str] = set()
+    current: str | None = mid
+    while current is not None and current in mails and current not in seen:
+        seen.add(current)
+        mail, subject = mails[current].mail, subjects[current]
+        if is_patch_mail(mail, subject):
+            return subject.version
+        current = mail.in_reply_to or (mail.references[-1] if mail.references else None)
+    own = subjects[mid].version
+    return own if own in versions else versions[0]
+
+
+def _series(
+    ids: list[str], version: int, mails: dict[str, Sourced], subjects: dict[str, Subject]
+) -> SeriesMails:
+    leads = [
+        mid
+        for mid in ids
+        if is_patch_mail(mails[mid].mail, subjects[mid]) and subjects[mid].version == version
+    ]
+    # the cover (0/N) leads, else the lowest N; an unnumbered patch is 1/1
+    lead = min(leads, key=lambda mid: _number(subjects[mid]))
+    return SeriesMails(
+        key=lead,
+        source=mails[lead].source,
+        title=subjects[lead].title,
+        version=version,
+        mails=tuple(mails[mid].mail for mid in ids),
+    )
+
+
+def _number(subject: Subject) -> int:
+    return 1 if subject.number is None else subject.number

@@ -61,7 +61,7 @@ def discover(sources: Sequence[str], *, offline: bool = False) -> Discovery:
             except PatchscopeError as exc:
                 unreadable.append(Unreadable(name, str(exc)))
                 continue
-            sourced += [Sourced(name, mail) for mail in mails]
+            sourced += [Sourced(name, source, mail) for mail in mails]
     models = _models(manifests)
     tasks = tuple(
         SeriesTask(s.key, s.source, s.title, s.version, s.mails, _model(s.mails, models))

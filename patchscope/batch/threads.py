@@ -1,9 +1,10 @@
 """An archive's mails grouped into threads, and each thread into series (one per version).
 
-Threads follow Message-Id, In-Reply-To and References. A mail with none of the last two
-falls back on its subject: a reply joins the mail whose base title and version it repeats;
-a numbered patch joins the other unthreaded ones of the same source, sender, version and
-N/M total (what `git format-patch` without --thread writes).
+Threads follow Message-Id, In-Reply-To and References. A mail outside any thread (it
+answers none and none answers it) falls back on its subject: a reply joins the mail whose
+base title and version it repeats; a numbered patch or cover joins the other unthreaded ones
+of the same SOURCE, sender, version and N/M total (what `git send-email --no-thread`
+sends). Two unthreaded series alike in all four cannot be told apart and become one.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from patchscope.ingest.subject import Subject, parse_subject
 
 @dataclass(frozen=True)
 class Sourced:
-    """A mail and the SOURCE argument it was read from."""
+    """A mail, the file it was read from and the SOURCE argument that named the file."""
 
     source: str
+    given: str
     mail: Mail
 
 
@@ -81,20 +83,24 @@ def _thread(mails: dict[str, Sourced], subjects: dict[str, Subject]) -> _Union:
     for mid, subject in subjects.items():
         if not subject.is_reply:
             titled.setdefault((subject.title, subject.version), mid)
+    answered = {i for item in mails.values() for i in _links(item.mail)}
     for mid, item in mails.items():
         mail, subject = item.mail, subjects[mid]
         union.find(mid)
-        linked = [i for i in (mail.in_reply_to, *mail.references) if i]
-        for other in linked:
+        for other in _links(mail):
             union.join(mid, other)
-        if linked:
+        if _links(mail) or mid in answered:
             continue
         if subject.is_reply and (subject.title, subject.version) in titled:
             union.join(mid, titled[(subject.title, subject.version)])
         elif subject.total is not None and is_patch_mail(mail, subject):
-            group = (item.source, mail.sender.email.lower(), subject.version, subject.total)
+            group = (item.given, mail.sender.email.lower(), subject.version, subject.total)
             union.join(mid, unthreaded.setdefault(group, mid))
     return union
+
+
+def _links(mail: Mail) -> list[str]:
+    return [i for i in (mail.in_reply_to, *mail.references) if i]
 
 
 def _by_version(

@@ -73,6 +73,8 @@ def replay(patches: Sequence[tuple[int, Sequence[FileDiff]]], with_trees: bool =
     if not with_trees:
         return Replay({}, {}, tuple(replayer.touches), total)
     base, tip = _Renderer(replayer.bases, replayer.state).trees()
+    _check_tree(base, "base")
+    _check_tree(tip, "tip")
     return Replay(base, tip, tuple(replayer.touches), total)
 
 
@@ -505,10 +507,21 @@ def _span(start: int, length: int) -> str:
 
 
 def _check_path(patch: int, total: int, path: str) -> None:
-    """Paths come from mail: never let one point outside the temporary tree."""
-    parts = PurePosixPath(path).parts
-    if not parts or PurePosixPath(path).is_absolute() or ".." in parts:
+    """Paths come from mail: never let one point outside the temporary tree, name a folder
+    (`mm/`) or name one file two ways (`mm//a.c`, `./mm/a.c`)."""
+    pure = PurePosixPath(path)
+    if not pure.parts or pure.is_absolute() or ".." in pure.parts:
         raise ReplayError(f"patch {patch}/{total}: unsafe file path {path!r}")
+    if str(pure) != path:
+        raise ReplayError(f"patch {patch}/{total}: not a plain file path {path!r}")
+
+
+def _check_tree(files: Mapping[str, FileContent], which: str) -> None:
+    """No path of one tree may be a file and the folder of another file at once."""
+    for path in files:
+        for parent in PurePosixPath(path).parents:
+            if str(parent) in files:
+                raise ReplayError(f"the {which} tree holds {str(parent)!r} as a file and {path!r}")
 
 
 def _blob_bytes(blob: str | None, fallback: str) -> bytes:

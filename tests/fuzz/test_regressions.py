@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from patchscope.pipeline import load_series
+from patchscope.verify import verify
 from tests.conftest import ROOT
 
 FOUND = ROOT / "tests" / "fixtures" / "hostile" / "fuzz"
@@ -33,3 +34,22 @@ def test_huge_total_is_one_run_of_missing_patches() -> None:
     assert [p.total for p in series.patches] == [total]
     incomplete = [f.message for f in series.findings if f.rule == "incomplete-series"]
     assert incomplete == [f"incomplete series: 2/{total} to {total}/{total} missing"]
+
+
+def _replay_failures(name: str) -> list[str]:
+    verified = verify(load_series(str(FOUND / name)))
+    assert verified.composed is None
+    return [f.message for f in verified.findings if f.rule == "replay-failed"]
+
+
+def test_file_and_folder_of_one_name_fails_the_replay() -> None:
+    """`mm` and `mm/toy.c` in one tree once crashed writing the composed trees."""
+    assert _replay_failures("file-and-folder.mbox") == [
+        "the base tree holds 'mm' as a file and 'mm/toy.c'"
+    ]
+
+
+def test_path_naming_a_folder_fails_the_replay() -> None:
+    """`b/mm/` once became a file `mm` in the composed trees."""
+    failures = _replay_failures("path-names-a-folder.mbox")
+    assert failures == ["patch 1/1: not a plain file path 'mm/'"]

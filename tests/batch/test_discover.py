@@ -1,0 +1,58 @@
+"""Discovery: the generated archive's series come back as the generator built them."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from patchscope.batch.discover import discover
+from tests.batch.conftest import Archive
+from tests.conftest import REFERENCE_MBOX
+
+
+def test_every_version_of_every_thread_is_one_series(archive: Archive) -> None:
+    found = discover([str(archive.folder)])
+    got = sorted(
+        (t.title, t.version, tuple(sorted(m.subject for m in t.mails))) for t in found.tasks
+    )
+    expected = sorted((b.title, b.version, b.subjects) for b in archive.built)
+    assert got == expected
+    assert found.unreadable == ()
+
+
+def test_chatter_without_a_patch_is_no_series(archive: Archive) -> None:
+    found = discover([str(archive.folder)])
+    assert archive.folder.joinpath("part-1.mbox").read_text().count("meeting notes") >= 1
+    assert not any("meeting notes" in m.subject for t in found.tasks for m in t.mails)
+
+
+def test_a_thread_split_over_two_files_is_still_one_series(archive: Archive) -> None:
+    found = discover([str(archive.folder)])
+    spread = [t for t in found.tasks if len({m.origin.split("#")[0] for m in t.mails}) == 2]
+    assert spread  # the archive deals each thread's mails round-robin over both files
+
+
+def test_the_same_mail_given_twice_counts_once(archive: Archive) -> None:
+    part = str(archive.folder / "part-1.mbox")
+    once = discover([str(archive.folder)])
+    twice = discover([str(archive.folder), part])
+    assert [len(t.mails) for t in twice.tasks] == [len(t.mails) for t in once.tasks]
+
+
+def test_tasks_travel_by_pickle_and_the_reference_finds_its_manifest(archive: Archive) -> None:
+    found = discover([str(archive.folder), str(REFERENCE_MBOX)])
+    assert pickle.loads(pickle.dumps(found.tasks)) == found.tasks
+    with_model = [t for t in found.tasks if t.manifest is not None]
+    assert [(t.key, Path(t.manifest or "").name) for t in with_model] == [
+        ("20190122103708.11043-1-osalvador@suse.de", "memmap-hotadd-rfc-v2.toml")
+    ]
+
+
+def test_an_unreadable_mail_file_is_recorded_and_the_rest_read(
+    archive: Archive, tmp_path: Path
+) -> None:
+    bad = tmp_path / "empty.mbox"
+    bad.write_bytes(b"")
+    found = discover([str(archive.folder), str(bad)])
+    assert [(u.source, u.error) for u in found.unreadable] == [(str(bad), f"{bad} is empty")]
+    assert len(found.tasks) == len(archive.built)

@@ -36,7 +36,7 @@ class Limits:
     max_header_length: int = 64 << 10
     # Levels of multipart inside multipart in one mail.
     max_mime_depth: int = 32
-    # Patch mails in one source, and the M a "[PATCH N/M]" may claim.
+    # Patch mails (mails carrying a diff or numbered N/M) in one source.
     max_patches: int = 1000
     # Wall-clock seconds for the whole command; 0 means no limit.
     time_limit: float = 600.0
@@ -48,7 +48,7 @@ _HELP = {
     "max_line_length": "bytes in one line",
     "max_header_length": "bytes in one mail header",
     "max_mime_depth": "multipart levels in one mail",
-    "max_patches": "patch mails in one source, and the M of N/M",
+    "max_patches": "patch mails in one source",
     "time_limit": "wall-clock seconds for the command, 0 for none",
 }
 _ACTIVE: ContextVar[Limits] = ContextVar("patchscope_limits", default=DEFAULT)

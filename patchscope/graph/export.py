@@ -73,8 +73,12 @@ def area_colour(area: str) -> str:
 
 
 def _quote(text: object) -> str:
-    """A DOT double-quoted string (written by hand: we keep pydot/pygraphviz out of the deps)."""
+    """A DOT double-quoted string (written by hand: we keep pydot/pygraphviz out of the deps).
+
+    DOT has no escape for NUL, which would end the string for Graphviz: it becomes U+FFFD.
+    """
     escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    escaped = escaped.replace("\0", "\ufffd")
     return f'"{escaped}"'
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from patchscope import limits
 from patchscope.diff.diffstat import compare, compute, parse_claimed
 from patchscope.diff.parse import parse_diff
 from patchscope.errors import NoPatchError
@@ -39,6 +40,7 @@ def assemble(mails: Sequence[Mail], *, source: str, name: str | None = None) -> 
     patch_mails, cover_mails, other_mails = _classify(mails)
     if not patch_mails:
         raise NoPatchError(f"no patch in {source}")
+    limits.check(source, "the number of patch mails", len(patch_mails), "max_patches")
     findings: list[Finding] = []
     version, chosen = _choose_version(patch_mails, findings)
     numbered = _number(chosen, findings)

@@ -15,7 +15,8 @@ from email.policy import Compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 
-from patchscope.errors import MailError
+from patchscope import limits
+from patchscope.errors import LimitError, MailError
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ def parse_mail(raw: bytes, origin: str) -> Mail:
     same file always yields the same id.
     """
     raw = raw.replace(b"\r\n", b"\n")
-    msg = _parse(raw.lstrip(b"\n"))
+    msg = _parse(raw.lstrip(b"\n"), origin)
+    _check_limits(msg, origin)
     if not any(key.lower() in _MAIL_HEADERS for key in msg):
         raise MailError(f"{origin}: not a mail (no mail headers)")
     senders = _people(msg, "from")
@@ -125,7 +127,7 @@ def parse_mail(raw: bytes, origin: str) -> Mail:
     )
 
 
-def _parse(raw: bytes) -> Message:
+def _parse(raw: bytes, origin: str) -> Message:
     """The message, its MIME tree parsed only when it has one.
 
     Most patch mails are a single text part: the parser reads only the header block and
@@ -134,10 +136,31 @@ def _parse(raw: bytes) -> Message:
     head, blank, rest = raw.partition(b"\n\n")
     msg = BytesParser(policy=_RAW_HEADERS).parsebytes(head + blank, headersonly=True)
     if msg.get_content_maintype() == "multipart":
-        return BytesParser(policy=_RAW_HEADERS).parsebytes(raw)
+        try:  # the parser recurses once per level: a thousand levels exhaust Python's stack
+            return BytesParser(policy=_RAW_HEADERS).parsebytes(raw)
+        except RecursionError:
+            raise LimitError(
+                f"{origin}: MIME parts nested too deep for Python's parser "
+                f"({limits.flag('max_mime_depth')} is {limits.current().max_mime_depth})"
+            ) from None
     # A line in the header block that is no header starts the body; keep what follows it.
     msg.set_payload(str(msg.get_payload()) + rest.decode("ascii", "surrogateescape"))
     return msg
+
+
+def _check_limits(msg: Message, origin: str) -> None:
+    """Every part's headers and the nesting depth, walked without recursion."""
+    pending: list[tuple[Message, int]] = [(msg, 0)]
+    deepest = 0
+    while pending:
+        part, depth = pending.pop()
+        deepest = max(deepest, depth)
+        for key, value in part.items():
+            limits.check(origin, f"header {key[:40]}: length", len(value), "max_header_length")
+        if part.is_multipart():
+            children = part.get_payload()
+            pending.extend((c, depth + 1) for c in children if isinstance(c, Message))
+    limits.check(origin, "MIME nesting depth", deepest, "max_mime_depth")
 
 
 class _RawHeaderPolicy(Compat32):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +130,8 @@ def _read_bytes(path: Path) -> bytes:
     cap = limits.current().max_input_bytes
     try:
         with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            limits.check(str(path), "the size in bytes", size, "max_input_bytes")
             data = handle.read(cap + 1)
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror}") from None

@@ -6,15 +6,13 @@ from __future__ import annotations
 import resource
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from patchscope.batch.discover import SeriesTask
+from patchscope.batch.discover import Model, SeriesTask
 from patchscope.commands.check import all_findings
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, sort_findings
 from patchscope.ingest.assemble import assemble
-from patchscope.ingest.manifest import read_manifest
-from patchscope.ingest.series import Patch
+from patchscope.ingest.series import Patch, Series
 from patchscope.model.claims import ClaimResult
 from patchscope.pipeline import Analysis
 from patchscope.report.write import MODEL_FAILED
@@ -85,16 +83,16 @@ def _analysed(task: SeriesTask) -> SeriesResult:
     from patchscope.code.facts import series_facts
     from patchscope.graph.build import build_graph
 
-    manifest = read_manifest(Path(task.manifest)) if task.manifest else None
-    series = assemble(task.mails, source=task.key, name=manifest.name if manifest else None)
+    model = task.model
+    series = assemble(task.mails, source=task.key, name=model.name if model else None)
     verified = verify(series)
     facts = series_facts(series)
     graph = build_graph(series, facts, verified.dependencies)
     findings = all_findings(Analysis(verified, facts, None))
     claims: tuple[ClaimResult, ...] = ()
-    if manifest is not None:
+    if model is not None:
         try:
-            claims = _claims(verified, manifest.path, manifest.model)
+            claims = _claims(series, model)
         except PatchscopeError as exc:  # as in the report: the rest stands without the model
             findings = sort_findings([*findings, Finding(MODEL_FAILED, "warning", str(exc))])
     return SeriesResult(
@@ -105,20 +103,19 @@ def _analysed(task: SeriesTask) -> SeriesResult:
         name=series.name,
         patches=tuple(_row(verified, p) for p in series.patches),
         findings=tuple(findings),
-        model=manifest.model if manifest else None,
+        model=model.module if model else None,
         claims=claims,
         graph_nodes=graph.number_of_nodes(),
         graph_edges=graph.number_of_edges(),
     )
 
 
-def _claims(verified: Verified, manifest: Path, model: str | None) -> tuple[ClaimResult, ...]:
-    from patchscope.model.claims import check_claims, model_replayer, read_claims
+def _claims(series: Series, model: Model) -> tuple[ClaimResult, ...]:
+    from patchscope.model.claims import check_claims, model_replayer
     from patchscope.model.memory_hotplug.stages import series_model
 
-    series = verified.series
-    stages = series_model(series, model)
-    return tuple(check_claims(series, read_claims(manifest), model_replayer(stages)))
+    stages = series_model(series, model.module)
+    return tuple(check_claims(series, model.claims, model_replayer(stages)))
 
 
 def _row(verified: Verified, patch: Patch) -> PatchRow:

@@ -16,8 +16,9 @@ from patchscope.batch.threads import Sourced, group_series
 from patchscope.commands.replay import DEFAULT_SERIES
 from patchscope.errors import PatchscopeError
 from patchscope.ingest.mail import Mail
-from patchscope.ingest.manifest import Manifest, read_manifest
+from patchscope.ingest.manifest import read_manifest
 from patchscope.ingest.sources import MAIL_SUFFIXES, load
+from patchscope.model.claims import Claim, read_claims
 
 KNOWN_SERIES = DEFAULT_SERIES.parent  # the repository's manifests
 
@@ -31,7 +32,16 @@ class SeriesTask:
     title: str
     version: int
     mails: tuple[Mail, ...]
-    manifest: str | None = None  # the manifest whose model replays its claims
+    model: Model | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    """What a manifest says of its series, read here so that a worker needs no file of ours."""
+
+    name: str  # the manifest's series name
+    module: str  # the stage module under patchscope.model.memory_hotplug.series
+    claims: tuple[Claim, ...]
 
 
 @dataclass(frozen=True)
@@ -81,15 +91,15 @@ def _files(source: str) -> Iterator[str]:
             yield str(path)
 
 
-def _model(mails: tuple[Mail, ...], models: dict[str, str]) -> str | None:
+def _model(mails: tuple[Mail, ...], models: dict[str, Model]) -> Model | None:
     return next((models[m.message_id] for m in mails if m.message_id in models), None)
 
 
-def _models(manifests: list[Path]) -> dict[str, str]:
-    """message-id -> the manifest naming it, for manifests with a model (a later one wins)."""
-    found: dict[str, Manifest] = {}
+def _models(manifests: list[Path]) -> dict[str, Model]:
+    """message-id -> the model of the manifest naming it (a later manifest wins)."""
+    found: dict[str, Model] = {}
     for path in manifests:
         manifest = read_manifest(path)
         if manifest.model is not None:
-            found[manifest.message_id] = manifest
-    return {mid: str(m.path) for mid, m in found.items()}
+            found[manifest.message_id] = Model(manifest.name, manifest.model, read_claims(path))
+    return found

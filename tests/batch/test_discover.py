@@ -39,12 +39,12 @@ def test_the_same_mail_given_twice_counts_once(archive: Archive) -> None:
     assert [len(t.mails) for t in twice.tasks] == [len(t.mails) for t in once.tasks]
 
 
-def test_tasks_travel_by_pickle_and_the_reference_finds_its_manifest(archive: Archive) -> None:
+def test_tasks_travel_by_pickle_and_the_reference_carries_its_model(archive: Archive) -> None:
     found = discover([str(archive.folder), str(REFERENCE_MBOX)])
     assert pickle.loads(pickle.dumps(found.tasks)) == found.tasks
-    with_model = [t for t in found.tasks if t.manifest is not None]
-    assert [(t.key, Path(t.manifest or "").name) for t in with_model] == [
-        ("20190122103708.11043-1-osalvador@suse.de", "memmap-hotadd-rfc-v2.toml")
+    with_model = [(t.key, t.model.name, t.model.module) for t in found.tasks if t.model]
+    assert with_model == [
+        ("20190122103708.11043-1-osalvador@suse.de", "memmap-hotadd-rfc-v2", "memmap_hotadd_rfc_v2")
     ]
 
 

@@ -53,3 +53,11 @@ def test_path_naming_a_folder_fails_the_replay() -> None:
     """`b/mm/` once became a file `mm` in the composed trees."""
     failures = _replay_failures("path-names-a-folder.mbox")
     assert failures == ["patch 1/1: not a plain file path 'mm/'"]
+
+
+def test_stray_8bit_line_among_headers_starts_the_body() -> None:
+    """A non-header line with 8-bit bytes once crashed joining it to the body."""
+    patch = load_series(str(FOUND / "stray-8bit-header-line.eml")).patches[0]
+    assert patch.message.startswith("Jörg's mailer wrote this line\nContent-Type: text/plain")
+    assert [(p.name, p.email) for p in patch.signed_off_by] == [("Jörg Rödel", "joerg@example.org")]
+    assert [(f.path, f.added, f.removed) for f in patch.files] == [("mm/toy.c", 1, 1)]

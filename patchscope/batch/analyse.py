@@ -7,12 +7,14 @@ import resource
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from patchscope import limits
 from patchscope.batch.discover import Model, SeriesTask
 from patchscope.commands.check import all_findings
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, sort_findings
 from patchscope.ingest.assemble import assemble
 from patchscope.ingest.series import Patch, Series
+from patchscope.limits import Limits
 from patchscope.model.claims import ClaimResult
 from patchscope.pipeline import Analysis
 from patchscope.report.write import MODEL_FAILED
@@ -59,9 +61,13 @@ class Chunk:
     peak_rss_kib: int  # the worker's peak resident size after the chunk (bench only)
 
 
-def analyse_chunk(tasks: Sequence[SeriesTask]) -> Chunk:
-    """What a worker runs: several series per call, so scheduling costs little per series."""
-    results = tuple(analyse(task) for task in tasks)
+def analyse_chunk(tasks: Sequence[SeriesTask], within: Limits = limits.DEFAULT) -> Chunk:
+    """What a worker runs: several series per call, so scheduling costs little per series.
+
+    A worker process does not inherit the command's limits: they come with the chunk.
+    """
+    with limits.applied(within, "a batch chunk"):
+        results = tuple(analyse(task) for task in tasks)
     return Chunk(results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 

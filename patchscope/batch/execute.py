@@ -11,8 +11,10 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from typing import Any
 
+from patchscope import limits
 from patchscope.batch.analyse import Chunk, SeriesResult, analyse_chunk, failed
 from patchscope.batch.discover import SeriesTask
 from patchscope.errors import PatchscopeError
@@ -82,7 +84,11 @@ def run_tasks(
 
     A chunk whose worker died (killed, out of memory) fails its series with the reason.
     """
-    futures = {executor.submit(analyse_chunk, chunk): chunk for chunk in chunked(tasks, workers)}
+    # the command's size limits hold in every worker; its time limit is the command's own
+    within = replace(limits.current(), time_limit=0)
+    futures = {
+        executor.submit(analyse_chunk, chunk, within): chunk for chunk in chunked(tasks, workers)
+    }
     results: list[SeriesResult] = []
     for future in as_completed(futures):
         try:

@@ -15,11 +15,12 @@ from bench.gen_archive import Built
 from patchscope.batch.analyse import analyse
 from patchscope.batch.discover import discover
 from patchscope.cli import main
-from tests.batch.conftest import Archive
+from tests.batch.conftest import SPECS, Archive
 from tests.batch.dump import rows
 from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX
 
 REFERENCE_KEY = "20190122103708.11043-1-osalvador@suse.de"
+RAISE = " (raise it with --max-patches)"
 BROKEN_KEY = "archive-3-v1-0@patchscope.invalid"  # Spec(3, broken=True): only its cover came
 
 
@@ -162,3 +163,21 @@ def test_no_series_at_all_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_workers_below_one_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["batch", str(REFERENCE_MBOX), "-o", str(tmp_path), "--workers", "0"]) == 2
     assert capsys.readouterr().err == "patchscope: --workers must be at least 1, not 0\n"
+
+
+def test_the_command_limits_reach_the_workers(
+    archive: Archive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "limited"
+    assert main(["batch", str(archive.folder), "-o", str(out), "--max-patches", "2"]) == 1
+    over = {
+        f"archive-{s.seed}-v{v}-0@patchscope.invalid"
+        for s in SPECS
+        if s.patches > 2 and not s.broken
+        for v in range(1, s.versions + 1)
+    }
+    failed = rows(out / "batch.sqlite", "SELECT key, error FROM series WHERE status = 'failed'")
+    limited = {key: error for key, error in failed if key != BROKEN_KEY}
+    assert set(limited) == over and over
+    for key, error in limited.items():
+        assert error == f"{key}: the number of patch mails is 3, over the limit of 2" + RAISE

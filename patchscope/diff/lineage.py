@@ -82,8 +82,13 @@ def write_tree(root: Path, files: Mapping[str, FileContent]) -> None:
     """Write a replayed tree under `root` (paths were checked to stay inside it)."""
     for path, content in files.items():
         dest = root / path
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(content.data)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(content.data)
+        except OSError as exc:  # a name too long for the file system, a full disk
+            raise ReplayError(
+                f"cannot write {path!r} of the composed tree: {exc.strerror}"
+            ) from None
         if content.mode == EXECUTABLE_MODE:
             dest.chmod(0o755)
 

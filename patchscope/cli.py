@@ -104,9 +104,11 @@ def _batch_args(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     batch = sub.add_parser("batch", help="every series in mboxes or folders: index and database")
     batch.add_argument("sources", nargs="+", metavar="SOURCE", help="mbox files or folders")
     batch.add_argument("-o", "--output", required=True, help="the folder for the index and DB")
-    batch.add_argument("--workers", type=int, help="processes (default: the machine's cores)")
     batch.add_argument(
-        "--scheduler", help="a Dask scheduler address, or 'local' for a LocalCluster"
+        "--workers", type=int, help="pool processes, or --scheduler local's (default: the cores)"
+    )
+    batch.add_argument(
+        "--scheduler", help="a Dask scheduler (tcp://HOST:8786), or 'local' to start a LocalCluster"
     )
     batch.add_argument("--offline", action="store_true", help="never use the network")
     limits.add_flags(batch, time_limit=0)  # an archive takes as long as it takes

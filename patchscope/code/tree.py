@@ -135,7 +135,7 @@ class DirTree(Tree):
             dirs[:] = sorted(d for d in dirs if d != ".git" and self._stays(Path(top) / d))
             for name in names:
                 full = Path(top) / name
-                if self._stays(full):
+                if self._stays(full) and full.is_file():  # a FIFO would block its reader
                     yield full.relative_to(self.root).as_posix()
 
     def _stays(self, path: Path) -> bool:

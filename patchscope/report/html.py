@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -67,9 +68,10 @@ def stage_grids(rows: tuple[StageRow, ...]) -> list[StageGrid]:
     return grids
 
 
+@cache
 def environment() -> Environment:
     """The Jinja2 set-up of every page patchscope writes: each value escaped, an unknown name
-    an error rather than an empty string."""
+    an error rather than an empty string. One per process, so each template compiles once."""
     return Environment(
         loader=PackageLoader("patchscope.report", "templates"),
         autoescape=True,

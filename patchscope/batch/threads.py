@@ -47,8 +47,8 @@ class _Union:
         root = self.parent.setdefault(item, item)
         while root != self.parent[root]:
             root = self.parent[root]
-        while item != root:
-            item, self.parent[item] = self.parent[item], root
+        while item != root:  # path compression: every id on the way now points at the root
+            self.parent[item], item = root, self.parent[item]
         return root
 
     def join(self, a: str, b: str) -> None:

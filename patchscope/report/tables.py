@@ -4,7 +4,8 @@ Column names are the flattened keys of the `stat --json` object (`author.name`,
 `diffstat.claimed.insertions`) where the table holds what `stat` shows; lists inside a
 row are joined with "; ", evidence lines with a newline. Every text cell a spreadsheet
 would read as a formula (starting with =, +, -, @, a tab or a carriage return) is
-written with a leading "'". A blank cell is a value the series does not give.
+written with a leading "'", and a carriage return inside a cell as a line feed. A blank
+cell is a value the series does not give.
 
 Each file, what a row is, and its columns in order (COLUMNS below):
 
@@ -109,8 +110,6 @@ def neutralise(value: object) -> object:
 
 def frames(content: Content) -> dict[str, pd.DataFrame]:
     """Every table, by name (the CSV file's stem), with COLUMNS' columns in order."""
-    import pandas as pd
-
     rows: dict[str, list[Row]] = {
         "patches": _patches(content),
         "files": _files(content),
@@ -120,12 +119,24 @@ def frames(content: Content) -> dict[str, pd.DataFrame]:
         "findings": _findings(content),
         "stages": [vars(s) for s in content.model.stages] if content.model else [],
     }
-    out: dict[str, pd.DataFrame] = {}
-    for name, table in rows.items():
-        cells = [[neutralise(row.get(column)) for column in COLUMNS[name]] for row in table]
-        # object dtype keeps integers with blanks integers ("3", ""), never "3.0"
-        out[name] = pd.DataFrame(cells, columns=list(COLUMNS[name]), dtype=object)
-    return out
+    return {name: table(found, COLUMNS[name]) for name, found in rows.items()}
+
+
+def table(rows: Sequence[Row], columns: Sequence[str]) -> pd.DataFrame:
+    """The rows as one table, these columns in order, every cell through `cell`."""
+    import pandas as pd
+
+    cells = [[cell(row.get(column)) for column in columns] for row in rows]
+    # object dtype keeps integers with blanks integers ("3", ""), never "3.0"
+    return pd.DataFrame(cells, columns=list(columns), dtype=object)
+
+
+def cell(value: object) -> object:
+    """A value as a CSV cell: neutralised, and a CR made a LF. With LF line ends the csv
+    writer quotes a cell holding a LF but not one holding a lone CR, which a reader takes
+    for the end of the row: what follows it would start a row and a formula of its own."""
+    value = neutralise(value)
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from patchscope.pipeline import load_series
+from patchscope.report.tables import csv_bytes, table
 from patchscope.verify import verify
 from tests.conftest import ROOT
 
@@ -61,3 +65,11 @@ def test_stray_8bit_line_among_headers_starts_the_body() -> None:
     assert patch.message.startswith("Jörg's mailer wrote this line\nContent-Type: text/plain")
     assert [(p.name, p.email) for p in patch.signed_off_by] == [("Jörg Rödel", "joerg@example.org")]
     assert [(f.path, f.added, f.removed) for f in patch.files] == [("mm/toy.c", 1, 1)]
+
+
+def test_carriage_return_inside_a_cell_cannot_start_a_row() -> None:
+    """The csv writer left a lone CR unquoted, so `x<CR>=cmd()` read back as two rows, the
+    second a formula no neutralisation had seen."""
+    written = csv_bytes(table([{"subject": "x\r=cmd()", "author": "Kim"}], ("subject", "author")))
+    rows = list(csv.reader(io.StringIO(written.decode(), newline="")))
+    assert rows == [["subject", "author"], ["x\n=cmd()", "Kim"]]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from patchscope.baseline import Judged, fails, find_baseline, judge
 from patchscope.checks.run import run_checks
-from patchscope.commands.output import write_json
+from patchscope.commands.output import printable, write_json, write_text
 from patchscope.errors import EXIT_CLEAN, EXIT_FINDINGS
 from patchscope.findings import Finding, sort_findings
 from patchscope.pipeline import Analysis, analyse
@@ -126,7 +126,7 @@ def print_plain(judged: list[Judged]) -> None:
         head += [w for w in (_where(f), f.entity and f"[{f.entity}]") if w]
         lines.append(f"{' '.join(head)}: {f.message}")
         lines += [f"    {line}" for line in _details(j)]
-    sys.stdout.write("\n".join(lines) + "\n")
+    write_text("\n".join(lines) + "\n")
 
 
 def print_table(judged: list[Judged]) -> None:
@@ -144,15 +144,15 @@ def print_table(judged: list[Judged]) -> None:
         table.add_column(column, no_wrap=column in ("severity", "patch"))
     for j in judged:
         f = j.finding
-        message = Text(f.message)
+        message = Text(printable(f.message))
         for line in _details(j):
-            message.append(f"\n  {line}", style="dim")
+            message.append(f"\n  {printable(line)}", style="dim")
         table.add_row(
             Text(_severity(j), style="dim" if j.muted else _STYLE[f.severity]),
             f.rule,
             "" if f.patch is None else str(f.patch),
-            _where(f),
-            f.entity or "",
+            Text(printable(_where(f))),  # Text: a path like mm/[/x].c is no rich markup
+            Text(printable(f.entity or "")),
             message,
         )
     console.print(table)

@@ -7,6 +7,7 @@ import json
 import sys
 
 from patchscope.code.model import Change, Definition, SeriesFacts
+from patchscope.commands.output import printable, write_text
 from patchscope.errors import EXIT_CLEAN
 from patchscope.graph.build import area_of, guard_text
 from patchscope.pipeline import analyse
@@ -27,7 +28,7 @@ def run_entities(source: str, *, tree: str | None, as_json: bool, offline: bool)
     elif sys.stdout.isatty():
         print_table(rows)
     else:
-        sys.stdout.write(plain_text(rows))
+        write_text(plain_text(rows))
     return EXIT_CLEAN
 
 
@@ -83,5 +84,5 @@ def print_table(rows: list[dict[str, str | int]]) -> None:
     for column in COLUMNS:
         table.add_column(column, no_wrap=column in ("patch", "line", "change"))
     for row in rows:
-        table.add_row(*(Text(str(row[column])) for column in COLUMNS))
+        table.add_row(*(Text(printable(str(row[column]))) for column in COLUMNS))
     Console(highlight=False).print(table)

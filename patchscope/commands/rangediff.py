@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from patchscope.commands.output import write_json
+from patchscope.commands.output import printable, write_json, write_text
 from patchscope.diff.rangediff import PatchRef, RangeDiff, RangeEntry, marker, range_diff
 from patchscope.errors import EXIT_CLEAN
 from patchscope.ingest.series import Series
@@ -28,7 +28,7 @@ def run_rangediff(old: str, new: str, *, as_json: bool, offline: bool) -> int:
     elif sys.stdout.isatty():
         _print_rich(result, width=_number_width(before, after))
     else:
-        sys.stdout.write(plain_text(result, width=_number_width(before, after)))
+        write_text(plain_text(result, width=_number_width(before, after)))
     return EXIT_CLEAN
 
 
@@ -107,13 +107,13 @@ def _print_rich(result: RangeDiff, *, width: int) -> None:
             _side(entry.old, width),
             Text(sign, style=_STYLE[sign]),
             _side(entry.new, width),
-            entry.title,
+            Text(printable(entry.title)),
         )
     console.print(table)
     for entry in result.entries:
         details = _details(entry)
         if details:
-            console.print(Text(header(entry, width), style="bold"))
+            console.print(Text(printable(header(entry, width)), style="bold"))
             for line in details:
                 style = {"-": "red", "+": "green", "@": "cyan"}.get(line[:1], "")
-                console.print(Text(f"    {line}", style=style))
+                console.print(Text(f"    {printable(line)}", style=style))

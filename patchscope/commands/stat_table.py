@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from patchscope.commands.output import printable
 from patchscope.diff.model import Diffstat
 from patchscope.verify import Verified
 
@@ -26,8 +27,8 @@ def print_stat(v: Verified) -> None:
     console = Console(highlight=False)
     s = v.series
     rfc = "RFC " if s.rfc else ""
-    console.print(Text(f"{s.title}", style="bold"))
-    console.print(Text(f"{rfc}v{s.version}  {s.name}  <{s.message_id}>"))
+    console.print(Text(printable(s.title), style="bold"))
+    console.print(Text(printable(f"{rfc}v{s.version}  {s.name}  <{s.message_id}>")))
 
     patches = Table(title="patches")
     patches.add_column("#", no_wrap=True)
@@ -41,11 +42,11 @@ def print_stat(v: Verified) -> None:
         given = ", ".join(sorted({t.trailer.name for t in p.trailers})) or "-"
         patches.add_row(
             f"{p.number}/{p.total}",
-            Text(p.subject.title),
-            Text(p.author.name or p.author.email),
+            Text(printable(p.subject.title)),
+            Text(printable(p.author.name or p.author.email)),
             _summary(p.computed),
             _mark(ok),
-            given,
+            Text(printable(given)),
         )
     console.print(patches)
 
@@ -63,7 +64,7 @@ def print_stat(v: Verified) -> None:
         if r.trailers:
             target = "cover" if r.answers == 0 else f"patch {r.answers}"
             for t in r.trailers:
-                console.print(Text(f"{t.name}: {t.value}  (reply to {target})"))
+                console.print(Text(printable(f"{t.name}: {t.value}  (reply to {target})")))
     if v.findings:
         findings = Table(title="findings")
         for column in ("severity", "patch", "file", "rule", "message"):
@@ -72,9 +73,9 @@ def print_stat(v: Verified) -> None:
             findings.add_row(
                 f.severity,
                 "" if f.patch is None else str(f.patch),
-                Text(f.file or ""),
+                Text(printable(f.file or "")),
                 f.rule,
-                Text(f.message),
+                Text(printable(f.message)),
             )
         console.print(findings)
     else:

@@ -14,7 +14,6 @@ from patchscope.report import pictures
 from patchscope.report.tables import neutralise
 from patchscope.report.write import FILES
 from tests.hostile import markup
-from tests.hostile.harness import run
 
 # The only elements the page may hold: those its template writes and the SVG cleaner keeps.
 TEMPLATE = Path(pictures.__file__).parent / "templates" / "index.html.j2"
@@ -104,13 +103,3 @@ def test_no_csv_cell_starts_a_formula(report: Path) -> None:
 def test_neutralise_quotes_each_formula_start(start: str) -> None:
     assert neutralise(f"{start}1+1") == f"'{start}1+1"
     assert neutralise(f"x{start}1") == f"x{start}1"
-
-
-def test_terminal_output_is_not_rich_markup(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A subject holding rich markup is printed as written, not styled or linked."""
-    mbox = markup.hostile_thread(tmp_path)
-    ran = run(capsys, "stat", str(mbox))
-    assert markup.FORMULAS[1] in ran.out and "Reviewed-by" in ran.out
-    assert "\x1b" not in ran.out  # captured output is no terminal: no styling at all

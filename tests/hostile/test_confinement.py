@@ -84,9 +84,11 @@ def test_tree_symlinks_leaving_the_tree_are_not_followed(
     tree_with_links: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tree, outside = tree_with_links
-    # arch/mm/toy.c reaches outside through the "arch" link: the series edits it too
+    # arch/mm/toy.c reaches outside through the "arch" link, ../outside/mm/toy.c climbs
+    # there, etc/passwd reaches /etc through the "etc" link: the series edits them all
+    edits = ("mm/toy.c", "arch/mm/toy.c", "../outside/mm/toy.c", "etc/passwd")
     mbox = tmp_path / "links.patch"
-    mbox.write_text(_mail("[PATCH] toy: double", _edit("mm/toy.c") + _edit("arch/mm/toy.c")))
+    mbox.write_text(_mail("[PATCH] toy: double", "".join(_edit(path) for path in edits)))
     before = snapshot(tree, outside)
     with opened() as paths:
         ran = run(capsys, "graph", str(mbox), "--tree", str(tree), "--format", "json")
@@ -95,6 +97,7 @@ def test_tree_symlinks_leaving_the_tree_are_not_followed(
     names = {node.get("name") for node in json.loads(ran.out)["nodes"]}
     assert "inside_caller" in names  # the tree is read ...
     assert SECRET not in names  # ... but not through a link that leaves it
+    assert str(tree.resolve() / "mm" / "inside.c") in {str(Path(p).resolve()) for p in paths}
     assert not [p for p in paths if Path(p).resolve().is_relative_to(outside)]
     assert not [p for p in paths if p.startswith("/etc/") or p == "/etc"]
     # the edit of arch/mm/toy.c finds no such file in the tree: its hunk does not apply

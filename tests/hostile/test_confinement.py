@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -193,3 +194,22 @@ def test_a_name_too_long_for_the_file_system_is_a_finding(
     assert ran.code == 1
     (finding,) = [f for f in json.loads(ran.out)["findings"] if f["rule"] == "replay-failed"]
     assert finding["message"] == f"cannot write {path!r} of the composed tree: File name too long"
+
+
+def test_composing_climbing_paths_writes_nothing_outside_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a cover letter the series is composed on disk: a path that climbs out is refused
+    before anything is written, and the temporary folder is all that is ever used."""
+    work = tmp_path / "work" / "tmp"
+    work.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(work))
+    mbox = tmp_path / "climb.mbox"
+    mbox.write_text(_cover_and_patch({"mm/ok.c": ["int ok;"], "../../h1-escaped": ["x"]}))
+    before = snapshot(tmp_path)
+    ran = run(capsys, "stat", "--json", str(mbox))
+    findings = json.loads(ran.out)["findings"]
+    assert [f["message"] for f in findings if f["rule"] == "replay-failed"] == [
+        "patch 1/1: unsafe file path '../../h1-escaped'"
+    ]
+    assert snapshot(tmp_path) == before  # the composing folder is gone, nothing else came

@@ -309,3 +309,16 @@ def test_no_traceback_from_a_process(name: str, tmp_path: Path) -> None:
     source = case.make(tmp_path)
     ran = run_process(tmp_path, {}, "check", str(source))
     assert (ran.code, ran.err) == (2, f"patchscope: {case.line(source)}\n")
+
+
+@pytest.mark.parametrize("model", ["__init__", "sys", "..x"])
+def test_a_manifest_names_no_module_outside_the_stage_modules(
+    model: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = corpus.manifest(tmp_path, "modelled", [str(FIXTURES / "missing-2-of-4.mbox")])
+    source.write_text(source.read_text() + f'model = "{model}"\n')
+    ran = run(capsys, "replay", "online", "--series", str(source))
+    assert (ran.code, ran.err) == (
+        2,
+        f"patchscope: no model for this series: no stage module '{model}'\n",
+    )

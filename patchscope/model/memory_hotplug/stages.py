@@ -67,8 +67,11 @@ def series_model(series: Series, module_name: str | None) -> list[Stage]:
     try:
         module = importlib.import_module(f"{PACKAGE}.{module_name}")
     except ModuleNotFoundError:
-        raise NoModelError(f"{NO_MODEL}: no stage module '{module_name}'") from None
-    stages: list[Stage] = module.stages(series)
+        module = None
+    make = getattr(module, "stages", None)
+    if module_name.startswith("_") or not callable(make):  # a manifest may name __init__
+        raise NoModelError(f"{NO_MODEL}: no stage module '{module_name}'")
+    stages: list[Stage] = make(series)
     expected = list(range(len(series.patches) + 1))
     if [s.number for s in stages] != expected:
         raise NoModelError(f"{NO_MODEL}: '{module_name}' does not model {series.name}'s patches")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from patchscope.errors import PatchscopeError
@@ -44,49 +45,49 @@ class Config:
     low_zone: str | None = None
     low_zone_end: int = 0
 
-    @property
+    @cached_property
     def page_size(self) -> int:
         return 1 << self.page_shift
 
-    @property
+    @cached_property
     def section_size(self) -> int:
         return 1 << self.section_size_bits
 
-    @property
+    @cached_property
     def pfn_section_shift(self) -> int:
         return self.section_size_bits - self.page_shift
 
-    @property
+    @cached_property
     def pages_per_section(self) -> int:
         return 1 << self.pfn_section_shift
 
-    @property
+    @cached_property
     def pages_per_block(self) -> int:
         return self.memory_block_size >> self.page_shift
 
-    @property
+    @cached_property
     def sections_per_block(self) -> int:
         return self.memory_block_size // self.section_size
 
-    @property
+    @cached_property
     def memmap_pages_per_section(self) -> int:
         """Pages of struct page one section needs (rounded up to whole pages)."""
         return -(-self.pages_per_section * self.struct_page_size // self.page_size)
 
-    @property
+    @cached_property
     def vmemmap_page_size(self) -> int:
         return 1 << self.vmemmap_page_shift
 
-    @property
+    @cached_property
     def vmemmap_page_order(self) -> int:
         """Buddy order of one vmemmap mapping's backing allocation."""
         return self.vmemmap_page_shift - self.page_shift
 
-    @property
+    @cached_property
     def pageblock_nr_pages(self) -> int:
         return 1 << self.pageblock_order
 
-    @property
+    @cached_property
     def max_order_nr_pages(self) -> int:
         return 1 << (self.max_order - 1)
 

@@ -4,7 +4,6 @@ calls: hot-add, online, offline and hot-remove of memory, v5.0 era."""
 from __future__ import annotations
 
 from patchscope.model.memory_hotplug.kernel import (
-    FreeArea,
     Kernel,
     KernelError,
     MemoryBlock,
@@ -13,6 +12,7 @@ from patchscope.model.memory_hotplug.kernel import (
     VmemAltmap,
     Zone,
     cut_resources,
+    free_areas,
     kernel_function,
 )
 from patchscope.model.memory_hotplug.page_alloc import free_blocks, get_order
@@ -134,10 +134,7 @@ def add_memory_resource(k: Kernel, nid: int, res: Resource) -> None:
 def hotadd_new_pgdat(k: Kernel, nid: int, start_pfn: int) -> None:
     """mm/memory_hotplug.c hotadd_new_pgdat(): an empty node, its zones empty."""
     nr = k.config.max_order
-    zones = {
-        name: Zone(name, nid, free_area=[FreeArea() for _ in range(nr)])
-        for name in ("Normal", "Movable")
-    }
+    zones = {name: Zone(name, nid, free_area=free_areas(nr)) for name in ("Normal", "Movable")}
     k.nodes[nid] = Node(nid, zones, start_pfn)
 
 

@@ -10,11 +10,11 @@ move_pfn_range_to_zone() is given; for device-private memory v5.0 hands add_page
 from __future__ import annotations
 
 from patchscope.model.memory_hotplug.kernel import (
-    FreeArea,
     Kernel,
     KernelError,
     VmemAltmap,
     Zone,
+    free_areas,
     kernel_function,
 )
 
@@ -34,7 +34,7 @@ def device_zone(k: Kernel, nid: int) -> Zone:
     boot zones it keeps are only those memory can be onlined into."""
     zones = k.nodes[nid].zones
     if ZONE_DEVICE not in zones:
-        areas = [FreeArea() for _ in range(k.config.max_order)]
+        areas = free_areas(k.config.max_order)
         zones[ZONE_DEVICE] = Zone(ZONE_DEVICE, nid, free_area=areas)
     return zones[ZONE_DEVICE]
 

@@ -8,7 +8,6 @@ never page by page.
 from __future__ import annotations
 
 from patchscope.model.memory_hotplug.kernel import (
-    FreeArea,
     Kernel,
     KernelError,
     MemmapBlock,
@@ -18,6 +17,7 @@ from patchscope.model.memory_hotplug.kernel import (
     Resource,
     VmemAltmap,
     Zone,
+    free_areas,
     kernel_function,
 )
 from patchscope.model.memory_hotplug.pages import PageState, struct_pages
@@ -71,7 +71,7 @@ def mem_init(k: Kernel) -> None:
 def _boot_node(k: Kernel, nid: int, start: int, end: int) -> None:
     c = k.config
     zones = {
-        name: Zone(name, nid, free_area=[FreeArea() for _ in range(c.max_order)])
+        name: Zone(name, nid, free_area=free_areas(c.max_order))
         for name in (c.low_zone, "Normal", "Movable")
         if name
     }
@@ -210,7 +210,7 @@ def _zonelist(k: Kernel, nid: int, gfp: str) -> list[Zone]:
 
 def _first_free(k: Kernel, zone: Zone, order: int) -> int | None:
     """The lowest free block of this order outside isolated pageblocks (MIGRATE_ISOLATE)."""
-    for pfn in zone.free_area[order].blocks:
+    for pfn in zone.free_area[order]:
         if not any(lo <= pfn < hi for lo, hi in k.isolated):
             return pfn
     return None

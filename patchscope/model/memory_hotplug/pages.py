@@ -36,19 +36,25 @@ class PageState:
 ABSENT = PageState()
 
 
-# Every state stored is interned, so equal states are the same object and runs coalesce
-# on an identity test. dataclasses.replace() is slow and the same few states recur
-# endlessly, so transitions are remembered too.
+# Every state stored is interned, so equal states are the same object: runs coalesce on an
+# identity test, and a transition is remembered by the identity of the state it starts
+# from (an interned state lives as long as the interning table, so its id is never reused).
+# dataclasses.replace() and hashing a PageState are slow, and the same few states recur.
 _INTERNED: dict[PageState, PageState] = {ABSENT: ABSENT}
-_TRANSITIONS: dict[tuple[PageState, tuple[tuple[str, Any], ...]], PageState] = {}
+_TRANSITIONS: dict[tuple[int, Any], PageState] = {}
 
 
-def _transition(state: PageState, changes: tuple[tuple[str, Any], ...]) -> PageState:
-    new = _TRANSITIONS.get((state, changes))
+def _intern(state: PageState) -> PageState:
+    return _INTERNED.setdefault(state, state)
+
+
+def _transition(state: PageState, key: Any, make: Callable[[PageState], PageState]) -> PageState:
+    """make(state), interned, remembered under `key` (what the change is)."""
+    new = _TRANSITIONS.get((id(state), key))
     if new is None:
         if len(_TRANSITIONS) > 100_000:  # a bound on memory, never on correctness
             _TRANSITIONS.clear()
-        new = _TRANSITIONS[(state, changes)] = replace(state, **dict(changes))
+        new = _TRANSITIONS[(id(state), key)] = _intern(make(state))
     return new
 
 
@@ -72,19 +78,12 @@ class PageRuns:
 
     def set(self, start: int, end: int, **changes: Any) -> None:
         """Give every page of [start, end) the listed field values."""
-        key = tuple(changes.items())
-        self.change(start, end, lambda state: _transition(state, key))
+        key = ("set", tuple(changes.items()))
+        self._apply(start, end, lambda s: _transition(s, key, lambda s: replace(s, **changes)))
 
     def change(self, start: int, end: int, fn: Callable[[PageState], PageState]) -> None:
         """Replace each run's state in [start, end) by fn(state); neighbours coalesce."""
-        if start >= end:
-            return
-        first = self._split(start)
-        last = self._split(end)
-        for i in range(first, last):
-            state = fn(self._states[i])
-            self._states[i] = _INTERNED.setdefault(state, state)
-        self._coalesce(max(first - 1, 0), min(last + 1, len(self._starts)))
+        self._apply(start, end, lambda s: _intern(fn(s)))
 
     def add_flags(self, start: int, end: int, *flags: str, **changes: Any) -> None:
         """Set flags on [start, end), and any listed fields with them."""
@@ -97,12 +96,23 @@ class PageRuns:
     def _flags(
         self, start: int, end: int, more: frozenset[str], less: frozenset[str], changes: Any
     ) -> None:
-        fields = tuple(changes.items())
-        self.change(
-            start,
-            end,
-            lambda s: _transition(s, (("flags", (s.flags | more) - less), *fields)),
-        )
+        key = ("flags", more, less, tuple(changes.items()))
+
+        def make(s: PageState) -> PageState:
+            return replace(s, flags=(s.flags | more) - less, **changes)
+
+        self._apply(start, end, lambda s: _transition(s, key, make))
+
+    def _apply(self, start: int, end: int, fn: Callable[[PageState], PageState]) -> None:
+        """change() with an fn that returns interned states."""
+        if start >= end:
+            return
+        first = self._split(start)
+        last = self._split(end)
+        states = self._states
+        for i in range(first, last):
+            states[i] = fn(states[i])
+        self._coalesce(max(first - 1, 0), min(last + 1, len(self._starts)))
 
     def count(self, start: int, end: int, test: Callable[[PageState], bool]) -> int:
         """How many pages of [start, end) pass test."""

@@ -81,9 +81,17 @@ def _read_path(path: Path) -> tuple[Mail, ...]:
 
 
 def _read_directory(folder: Path) -> tuple[Mail, ...]:
-    """format-patch output: numbered file names make name order the series order."""
+    """format-patch output: numbered file names make name order the series order.
+
+    A link to a file outside the folder is not followed: the folder is what was given.
+    """
+    top = folder.resolve()
     files = sorted(
-        (item for item in folder.iterdir() if item.suffix in MAIL_SUFFIXES and item.is_file()),
+        (
+            item
+            for item in folder.iterdir()
+            if item.suffix in MAIL_SUFFIXES and item.is_file() and item.resolve().parent == top
+        ),
         key=lambda item: item.name,
     )
     if not files:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
+from tests.hostile import corpus
 from tests.hostile.harness import run, snapshot
 
 # Audit hooks cannot be removed: one is installed for the session and records only while
@@ -213,3 +214,17 @@ def test_composing_climbing_paths_writes_nothing_outside_its_folder(
         "patch 1/1: unsafe file path '../../h1-escaped'"
     ]
     assert snapshot(tmp_path) == before  # the composing folder is gone, nothing else came
+
+
+def test_a_source_folder_link_to_a_file_outside_is_not_followed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = corpus.write(tmp_path / "outside", "secret.patch", corpus.toy_mail("[PATCH] B"))
+    folder = tmp_path / "outgoing"
+    corpus.write(folder, "0001-a.patch", corpus.toy_mail("[PATCH] toy: A", msgid="a@example.org"))
+    (folder / "0002-b.patch").symlink_to(outside)
+    with opened() as paths:
+        ran = run(capsys, "stat", "--json", str(folder))
+    assert [p["subject"] for p in json.loads(ran.out)["patches"]] == ["toy: A"]
+    assert str(folder / "0001-a.patch") in paths
+    assert not [p for p in paths if Path(p).resolve() == outside.resolve()]

@@ -6,11 +6,14 @@ built once into bench/out/archive-N-sSEED/ and reused. Discovery runs once, in t
 each worker count then analyses every series on the process pool, start-up and worker imports
 included. Each chunk reports its worker's peak RSS; the table shows the largest over the
 first and over the last half of the archive, which must not grow (target: last <= 1.1 x first).
+"CPUs busy" is the workers' CPU time over the wall clock: on a machine other work shares, a
+speed-up below the target with fewer CPUs busy than workers means the CPUs were not there.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -35,6 +38,8 @@ class Timed:
     failed: int
     rss_first: int  # KiB, the largest peak RSS over the first half of the archive's chunks
     rss_last: int  # and over the last half
+    cpu_seconds: float  # the workers' CPU time (and their git processes')
+    load: float  # the machine's 1-minute load average when the run started
 
 
 def specs(count: int, seed: int) -> list[Spec]:
@@ -58,10 +63,13 @@ def archive(count: int, seed: int) -> Path:
 def timed(tasks: Sequence[SeriesTask], workers: int) -> Timed:
     position = {t.key: n for n, t in enumerate(tasks)}
     peaks: list[tuple[int, int]] = []
+    cpu: list[float] = []
 
     def done(chunk: Chunk) -> None:
         peaks.append((position[chunk.results[0].key], chunk.peak_rss_kib))
+        cpu.append(chunk.cpu_seconds)
 
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     with open_executor(workers, None) as executor:
         results = run_tasks(tasks, executor, workers=workers, done=done)
@@ -69,11 +77,13 @@ def timed(tasks: Sequence[SeriesTask], workers: int) -> Timed:
     half = len(tasks) // 2
     first = max(rss for at, rss in peaks if at < half)
     last = max(rss for at, rss in peaks if at >= half)
-    return Timed(workers, seconds, sum(r.error is not None for r in results), first, last)
+    failed = sum(r.error is not None for r in results)
+    return Timed(workers, seconds, failed, first, last, sum(cpu), load)
 
 
 def table(runs: Sequence[Timed], count: int) -> list[str]:
-    head = ("workers", "seconds", "series/s", "speed-up", "failed", "peak RSS MiB 1st/2nd half")
+    head = ("workers", "seconds", "series/s", "speed-up", "CPU s", "CPUs busy", "load before")
+    head += ("failed", "peak RSS MiB 1st/2nd half")
     one = runs[0].seconds
     cells = [head] + [
         (
@@ -81,6 +91,9 @@ def table(runs: Sequence[Timed], count: int) -> list[str]:
             f"{r.seconds:.1f}",
             f"{count / r.seconds:.1f}",
             f"{one / r.seconds:.2f}x",
+            f"{r.cpu_seconds:.1f}",
+            f"{r.cpu_seconds / r.seconds:.2f}",
+            f"{r.load:.1f}",
             str(r.failed),
             f"{r.rss_first / 1024:.0f} / {r.rss_last / 1024:.0f}",
         )

@@ -58,7 +58,10 @@ class SeriesResult:
 @dataclass(frozen=True)
 class Chunk:
     results: tuple[SeriesResult, ...]
-    peak_rss_kib: int  # the worker's peak resident size after the chunk (bench only)
+    # What the worker spent, for bench/batch.py: its peak resident size after the chunk, and
+    # the CPU time the chunk took (against the wall clock it shows how much CPU it was given).
+    peak_rss_kib: int = 0
+    cpu_seconds: float = 0.0
 
 
 def analyse_chunk(tasks: Sequence[SeriesTask], within: Limits = limits.DEFAULT) -> Chunk:
@@ -66,9 +69,17 @@ def analyse_chunk(tasks: Sequence[SeriesTask], within: Limits = limits.DEFAULT) 
 
     A worker process does not inherit the command's limits: they come with the chunk.
     """
+    start = _cpu_seconds()
     with limits.applied(within, "a batch chunk"):
         results = tuple(analyse(task) for task in tasks)
-    return Chunk(results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    spent = _cpu_seconds() - start
+    return Chunk(results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, spent)
+
+
+def _cpu_seconds() -> float:
+    """The worker's CPU time and that of the git processes it ran."""
+    used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in used)
 
 
 def analyse(task: SeriesTask) -> SeriesResult:

@@ -95,7 +95,7 @@ def run_tasks(
             chunk = future.result()
         except Exception as exc:  # the worker, not the series, failed: say so for each
             why = f"worker failed: {type(exc).__name__}: {exc}"
-            chunk = Chunk(tuple(failed(task, why) for task in futures[future]), 0)
+            chunk = Chunk(tuple(failed(task, why) for task in futures[future]))
         results += chunk.results
         done(chunk)
     return sorted(results, key=lambda r: r.key)

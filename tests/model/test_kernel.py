@@ -101,3 +101,35 @@ def test_snapshot_delta_and_unknown_function() -> None:
     assert delta["memmap_backing_pages"] == 2 * 512
     with pytest.raises(LookupError):
         k.call("no_such_function")
+
+
+def test_fragment_order_zero_is_bad_input_not_a_negative_shift() -> None:
+    from patchscope.model.memory_hotplug.config import ModelInputError
+
+    k = Kernel(config_for("x86_64"))
+    for order in (0, -1, k.config.max_order):
+        with pytest.raises(ModelInputError, match=f"fragment: order {order} "):
+            k.fragment(0, order)
+    k.fragment(0, 1)  # the smallest meaningful order: no free block of 2 pages or more
+    areas = k.nodes[0].zones["DMA32"].free_area
+    assert len(areas[0]) > 0 and not any(len(a) for a in areas[1:])
+
+
+def test_a_model_only_helper_is_replaceable_but_never_traced() -> None:
+    """free_memmap_block is the model's name for x86_64's free_hugepage_table() and
+    free_pagetable() together: the frees it makes are traced, its own name is not."""
+    k = Kernel(config_for("x86_64"))
+    k.call("add_memory", 0, 4 * GiB, 128 << 20)
+    k.call("remove_memory", 0, 4 * GiB, 128 << 20)
+    names = [t.function for t in k.trace]
+    assert "free_memmap_block" not in names
+    assert "free_memmap_block" not in registered_functions()
+    frees = [t for t in k.trace if t.function == "__free_pages"]
+    vmemmap_free = next(t for t in k.trace if t.function == "vmemmap_free")
+    assert [t.depth for t in frees] == [vmemmap_free.depth + 1]  # the one 2 MiB PMD
+    freed: list[str] = []
+    stage = FakeStage(1, "replaced", {"free_memmap_block": lambda k, b, a: freed.append("x")})
+    k = Kernel(config_for("x86_64"), stage)
+    k.call("add_memory", 0, 4 * GiB, 128 << 20)
+    k.call("remove_memory", 0, 4 * GiB, 128 << 20)
+    assert freed == ["x"] and "__free_pages" not in {t.function for t in k.trace}

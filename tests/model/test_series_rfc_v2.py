@@ -195,3 +195,32 @@ def test_removing_blocks_last_to_first_strands_the_heads_memmap(stages: list[Sta
     assert any("head_vmemmap_page, in_vmemmap_range" in m for m in left)
     forwards = run(stages, "lifecycle", blocks=tuple(range(16)))
     assert forwards.observables["memmap_from_range_pages"] == 0
+
+
+def test_the_base_offline_path_is_v5_0s_and_1_4_removes_its_two_helpers(
+    stages: list[Stage],
+) -> None:
+    """v5.0 __offline_pages() checks through check_pages_isolated() and offlines through
+    offline_isolated_pages(), both static helpers around walk_system_ram_range(); 1/4
+    deletes them and calls walk_system_ram_range() from __offline_pages() itself."""
+
+    def offline_calls(stage: int) -> list[tuple[str, int]]:
+        done = run(stages, "offline", stage=stage, size=128 * MIB)
+        step = "offline memory32"  # the 128 MiB block at 4 GiB
+        return [(str(t["function"]), int(t["depth"])) for t in done.trace if t["step"] == step]
+
+    base = offline_calls(0)
+    names = [name for name, _ in base]
+    depth = dict(base)
+    for helper, callback, inner in (
+        ("check_pages_isolated", "check_pages_isolated_cb", "test_pages_isolated"),
+        ("offline_isolated_pages", "offline_isolated_pages_cb", "__offline_isolated_pages"),
+    ):
+        at = names.index(helper)
+        assert names[at + 1 : at + 4] == ["walk_system_ram_range", callback, inner]
+        assert depth[callback] == depth[helper] + 2 == depth["__offline_pages"] + 3
+    assert names.index("check_pages_isolated") < names.index("offline_isolated_pages")
+    assert names.index("offline_isolated_pages") < names.index("undo_isolate_page_range")
+    after = [name for name, _ in offline_calls(1)]
+    assert "check_pages_isolated" not in after and "offline_isolated_pages" not in after
+    assert after.count("walk_system_ram_range") == 2

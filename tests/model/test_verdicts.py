@@ -108,6 +108,10 @@ def test_1_cleanup_of_the_offline_path_keeps_offline_accounting(judged) -> None:
     assert not v.behaviour_changes
     offline_path = {"__offline_pages", "offline_isolated_pages_cb", "__offline_isolated_pages"}
     assert offline_path <= {label.rsplit(":", 1)[1] for label in v.executed}
+    # the two v5.0 helpers 1/4 deletes run in the base tree's offline path
+    deleted = {"check_pages_isolated", "offline_isolated_pages"}
+    assert deleted <= {label.rsplit(":", 1)[1] for label in v.executed}
+    assert v.unreached == ()
 
 
 def test_2_generic_restrictions_change_no_behaviour(judged) -> None:  # type: ignore[no-untyped-def]

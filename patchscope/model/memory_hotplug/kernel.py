@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, TypeVar, overload
 
-from patchscope.model.memory_hotplug.config import Config
+from patchscope.model.memory_hotplug.config import Config, ModelInputError
 from patchscope.model.memory_hotplug.pages import PageRuns
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,6 +61,17 @@ def kernel_function(name: str | None = None, *, arch: str | None = None) -> Call
     return register
 
 
+def model_helper(fn: F) -> F:
+    """Register a step of the model that no kernel function is named after (one the kernel
+    does inline, or spread over several functions): a stage may replace it as it replaces a
+    kernel function, and `Kernel.helper` runs it without a trace entry of its own."""
+    _MODEL_ONLY.add(fn.__name__)
+    return kernel_function()(fn)
+
+
+_MODEL_ONLY: set[str] = set()
+
+
 def base_function(arch: str, name: str) -> Callable[..., Any]:
     """The base tree's model of `name` on `arch` (what a stage without overrides runs)."""
     fn = _PER_ARCH.get((arch, name)) or _GENERIC.get(name)
@@ -71,7 +82,7 @@ def base_function(arch: str, name: str) -> Callable[..., Any]:
 
 def registered_functions() -> list[str]:
     """Every kernel function name the base model knows, generic and per arch."""
-    return sorted(set(_GENERIC) | {name for _, name in _PER_ARCH})
+    return sorted((set(_GENERIC) - _MODEL_ONLY) | {name for _, name in _PER_ARCH})
 
 
 class StageLike(Protocol):
@@ -138,21 +149,6 @@ class Trace(Sequence[TraceEntry]):
     def __init__(self) -> None:
         self.calls: list[tuple[str, int, str, int, tuple[Any, ...], dict[str, Any] | None]] = []
 
-    def record(
-        self,
-        step: str,
-        stage: int,
-        function: str,
-        depth: int,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> None:
-        if not _PLAIN.issuperset(map(type, args)):
-            args = tuple(map(_plain, args))
-        if kwargs:
-            kwargs = {key: _plain(value) for key, value in kwargs.items()}
-        self.calls.append((step, stage, function, depth, args, kwargs or None))
-
     def __len__(self) -> int:
         return len(self.calls)
 
@@ -169,8 +165,8 @@ class Trace(Sequence[TraceEntry]):
         return map(TraceEntry._make, self.calls)
 
 
-def _plain(value: Any) -> Any:
-    return value if type(value) in _PLAIN else type(value).__name__
+def _plain(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple([v if type(v) in _PLAIN else type(v).__name__ for v in values])
 
 
 @dataclass(frozen=True)
@@ -419,11 +415,19 @@ class Kernel:
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Run kernel function `name` as this stage has it, recording the call."""
+        return self._run(name, self._function(name), args, kwargs)
+
+    def helper(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Run a @model_helper as this stage has it; the kernel functions it calls are
+        traced, the helper itself is not."""
+        return self._function(name)(self, *args, **kwargs)
+
+    def _function(self, name: str) -> Callable[..., Any]:
         fn = self._functions.get(name)
         if fn is None:
             fn = self.stage.overrides.get(name) or base_function(self.config.arch, name)
             self._functions[name] = fn
-        return self._run(name, fn, args, kwargs)
+        return fn
 
     def call_base(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Run the base tree's `name`, for an override that wraps the original behaviour."""
@@ -432,7 +436,11 @@ class Kernel:
     def _run(
         self, name: str, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        self.trace.record(self._step, self._stage_number, name, self._depth, args, kwargs)
+        kept = args if _PLAIN.issuperset(map(type, args)) else _plain(args)
+        keywords = (
+            dict(zip(kwargs, _plain(tuple(kwargs.values())), strict=True)) if kwargs else None
+        )
+        self.trace.calls.append((self._step, self._stage_number, name, self._depth, kept, keywords))
         self._depth += 1
         try:
             return fn(self, *args, **kwargs)
@@ -487,6 +495,11 @@ class Kernel:
         """Leave node `nid` with no free block of `order` or above: each such block is split
         into blocks of order-1 and every other one is taken away (allocated, never freed),
         so memory stays free but nothing of `order` can form again."""
+        if not 0 < order < self.config.max_order:
+            raise ModelInputError(
+                f"fragment: order {order} is not one a free block can be split down from "
+                f"(1..{self.config.max_order - 1})"
+            )
         step = 1 << (order - 1)
         for zone in self.nodes[nid].zones.values():
             for have in range(order, self.config.max_order):
@@ -527,6 +540,8 @@ class Kernel:
             )
         first = c.page_va(start_pfn) >> c.vmemmap_page_shift
         last = (c.page_va(end_pfn) - 1) >> c.vmemmap_page_shift
+        if first == last:  # most reads are of one struct page
+            return first in self.vmemmap
         return all(i in self.vmemmap for i in range(first, last + 1))
 
     def memmap_blocks(self) -> list[MemmapBlock]:

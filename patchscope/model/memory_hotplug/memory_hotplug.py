@@ -273,7 +273,7 @@ def _grow_span(zone: Zone, start_pfn: int, nr_pages: int) -> None:
 
 @kernel_function()
 def walk_system_ram_range(
-    k: Kernel, start_pfn: int, nr_pages: int, arg: list[int], func: str
+    k: Kernel, start_pfn: int, nr_pages: int, arg: list[int] | None, func: str
 ) -> int:
     """kernel/resource.c walk_system_ram_range(): call `func` on each stretch of
     [start_pfn, start_pfn+nr_pages) inside System RAM (holes are skipped); stop at the first
@@ -367,13 +367,7 @@ def offline_pages_locked(k: Kernel, start_pfn: int, end_pfn: int) -> None:
         except KernelError:
             k.call("undo_isolate_page_range", start_pfn, end_pfn)
             raise
-        k.call(
-            "walk_system_ram_range",
-            start_pfn,
-            end_pfn - start_pfn,
-            [0],
-            "offline_isolated_pages_cb",
-        )
+        k.call("offline_isolated_pages", start_pfn, end_pfn)
         k.call("undo_isolate_page_range", start_pfn, end_pfn)
         k.call("adjust_managed_page_count", start_pfn, -offlined)
         zone.present_pages -= offlined
@@ -388,13 +382,31 @@ def _migrate_and_check(k: Kernel, start_pfn: int, end_pfn: int) -> int:
         k.call("do_migrate_range", start_pfn, end_pfn)
         if k.call("scan_movable_pages", start_pfn, end_pfn) is not None:
             raise KernelError("EINTR", "pages could not be migrated; offline loops until a signal")
+    offlined: int = k.call("check_pages_isolated", start_pfn, end_pfn)
+    if offlined < 0:
+        raise KernelError("EINTR", "pages stay busy after migration; offline loops until a signal")
+    return offlined
+
+
+@kernel_function()
+def check_pages_isolated(k: Kernel, start_pfn: int, end_pfn: int) -> int:
+    """mm/memory_hotplug.c check_pages_isolated() (base tree; 1/4 of the reference series
+    removes it): the pages check_pages_isolated_cb counted over the System RAM of the range,
+    or the negative errno that stopped the walk."""
     offlined = [0]
-    ret = k.call(
+    ret: int = k.call(
         "walk_system_ram_range", start_pfn, end_pfn - start_pfn, offlined, "check_pages_isolated_cb"
     )
-    if ret:
-        raise KernelError("EINTR", "pages stay busy after migration; offline loops until a signal")
-    return offlined[0]
+    return ret if ret < 0 else offlined[0]
+
+
+@kernel_function()
+def offline_isolated_pages(k: Kernel, start_pfn: int, end_pfn: int) -> None:
+    """mm/memory_hotplug.c offline_isolated_pages() (base tree; removed by 1/4 of the
+    reference series): offline_isolated_pages_cb over the System RAM of the range."""
+    k.call(
+        "walk_system_ram_range", start_pfn, end_pfn - start_pfn, None, "offline_isolated_pages_cb"
+    )
 
 
 @kernel_function()
@@ -462,8 +474,8 @@ def check_pages_isolated_cb(k: Kernel, start_pfn: int, nr_pages: int, arg: list[
 
 
 @kernel_function()
-def offline_isolated_pages_cb(k: Kernel, start: int, nr_pages: int, arg: list[int]) -> int:
-    """mm/memory_hotplug.c offline_isolated_pages_cb() (base tree)."""
+def offline_isolated_pages_cb(k: Kernel, start: int, nr_pages: int, arg: None) -> int:
+    """mm/memory_hotplug.c offline_isolated_pages_cb() (base tree: its data is NULL)."""
     k.call("__offline_isolated_pages", start, start + nr_pages)
     return 0
 

@@ -70,10 +70,13 @@ class PageRuns:
 
     def runs(self, start: int, end: int) -> Iterator[tuple[int, int, PageState]]:
         """(run_start, run_end, state) for [start, end), clipped to the range."""
-        i = bisect_right(self._starts, start) - 1
-        while i < len(self._starts) and self._starts[i] < end:
-            run_end = self._starts[i + 1] if i + 1 < len(self._starts) else end
-            yield max(start, self._starts[i]), min(end, run_end), self._states[i]
+        starts, states = self._starts, self._states
+        i, n = bisect_right(starts, start) - 1, len(starts)
+        lo = start
+        while i < n and starts[i] < end:
+            hi = starts[i + 1] if i + 1 < n and starts[i + 1] < end else end
+            yield lo, hi, states[i]
+            lo = hi
             i += 1
 
     def set(self, start: int, end: int, **changes: Any) -> None:
@@ -132,11 +135,12 @@ class PageRuns:
         return i + 1
 
     def _coalesce(self, lo: int, hi: int) -> None:
-        i = max(lo, 1)
-        while i < min(hi, len(self._starts)):
-            if self._states[i] is self._states[i - 1]:  # interned: equal means identical
-                del self._starts[i]
-                del self._states[i]
+        starts, states = self._starts, self._states
+        i, hi = max(lo, 1), min(hi, len(starts))
+        while i < hi:
+            if states[i] is states[i - 1]:  # interned: equal means identical
+                del starts[i]
+                del states[i]
                 hi -= 1
             else:
                 i += 1

@@ -9,6 +9,7 @@ from patchscope.model.memory_hotplug.kernel import (
     MemSection,
     VmemAltmap,
     kernel_function,
+    model_helper,
 )
 from patchscope.model.memory_hotplug.page_alloc import get_order
 from patchscope.model.memory_hotplug.pages import ABSENT, PageState, struct_pages
@@ -27,7 +28,7 @@ def sparse_add_one_section(
         if mem_map is None:
             k.call("__kfree_section_memmap", nr, altmap)
         else:
-            k.call("free_memmap_block", mem_map, altmap)
+            k.helper("free_memmap_block", mem_map, altmap)
         raise KernelError("EEXIST", f"section {nr} is already present")
     section = k.sections[nr] = MemSection(nr, nid, usemap=True, mem_map=mem_map)
     end = start_pfn + k.config.pages_per_section
@@ -154,13 +155,13 @@ def kfree_section_memmap(k: Kernel, nr: int, altmap: VmemAltmap | None) -> None:
     section = k.sections[nr]
     if section.mem_map is not None:
         block, section.mem_map = section.mem_map, None
-        k.call("free_memmap_block", block, altmap)
+        k.helper("free_memmap_block", block, altmap)
 
 
-@kernel_function()
+@model_helper
 def free_memmap_block(k: Kernel, block: MemmapBlock, altmap: VmemAltmap | None) -> None:
-    """No kernel function of this name: arch/x86/mm/init_64.c free_pagetable() with
-    free_hugepage_table()'s altmap case, as one step. Memmap pages go back where they
+    """No kernel function of this name (so no trace entry): arch/x86/mm/init_64.c
+    free_hugepage_table() and free_pagetable(), as one step. Memmap pages go back where they
     came from: to the altmap, to the buddy (__free_pages), or, boot memmap (PageReserved),
     through free_reserved_page(), which counts them as managed again. ppc64's
     vmemmap_free() and a !VMEMMAP __kfree_section_memmap() free the same three ways."""

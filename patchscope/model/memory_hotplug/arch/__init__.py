@@ -42,7 +42,7 @@ def free_vmemmap(
         if block is None or (shared and _still_used(k, index)):
             continue
         del k.vmemmap[index]
-        k.call("free_memmap_block", block, altmap)
+        k.helper("free_memmap_block", block, altmap)
 
 
 def _still_used(k: Kernel, index: int) -> bool:

@@ -1,4 +1,4 @@
-"""An archive's mails grouped into threads, and each thread into series (one per version).
+"""An archive's mails grouped into threads, and each thread into series (per version and sender).
 
 Threads follow Message-Id, In-Reply-To and References. A mail outside any thread (it
 answers none and none answers it) falls back on its subject: a reply joins the mail whose
@@ -103,44 +103,55 @@ def _links(mail: Mail) -> list[str]:
     return [i for i in (mail.in_reply_to, *mail.references) if i]
 
 
+# A series within a thread: its version and its sender (a reviewer's "[PATCH] instead" sent
+# into the thread is a series of its own).
+Identity = tuple[int, str]
+
+
+def _identity(mail: Mail, subject: Subject) -> Identity:
+    return subject.version, mail.sender.email.lower()
+
+
 def _by_version(
     ids: list[str], mails: dict[str, Sourced], subjects: dict[str, Subject]
 ) -> list[SeriesMails]:
-    """The thread's patch mails split by version; each reply goes with the version it answers."""
+    """The thread's patch mails split by version and sender; each reply goes with the series
+    it answers."""
     patches = [mid for mid in ids if is_patch_mail(mails[mid].mail, subjects[mid])]
     if not patches:
         return []  # a discussion without a patch is no series
-    versions = sorted({subjects[mid].version for mid in patches})
-    members: dict[int, list[str]] = defaultdict(list)
+    identities = sorted({_identity(mails[mid].mail, subjects[mid]) for mid in patches})
+    members: dict[Identity, list[str]] = defaultdict(list)
     for mid in ids:
-        members[_version(mid, mails, subjects, versions)].append(mid)
-    return [_series(members[v], v, mails, subjects) for v in versions]
+        members[_answered(mid, mails, subjects, identities)].append(mid)
+    return [_series(members[i], i, mails, subjects) for i in identities]
 
 
-def _version(
-    mid: str, mails: dict[str, Sourced], subjects: dict[str, Subject], versions: list[int]
-) -> int:
-    """A patch's own version; a reply's is the one of the nearest patch mail it answers, else
-    the one its subject names, else the thread's first."""
+def _answered(
+    mid: str, mails: dict[str, Sourced], subjects: dict[str, Subject], identities: list[Identity]
+) -> Identity:
+    """A patch's own series; a reply's is the one of the nearest patch mail it answers, else
+    the first of the version its subject names, else the thread's first."""
     seen: set[str] = set()
     current: str | None = mid
     while current is not None and current in mails and current not in seen:
         seen.add(current)
         mail, subject = mails[current].mail, subjects[current]
         if is_patch_mail(mail, subject):
-            return subject.version
+            return _identity(mail, subject)
         current = mail.in_reply_to or (mail.references[-1] if mail.references else None)
     own = subjects[mid].version
-    return own if own in versions else versions[0]
+    return next((i for i in identities if i[0] == own), identities[0])
 
 
 def _series(
-    ids: list[str], version: int, mails: dict[str, Sourced], subjects: dict[str, Subject]
+    ids: list[str], identity: Identity, mails: dict[str, Sourced], subjects: dict[str, Subject]
 ) -> SeriesMails:
     leads = [
         mid
         for mid in ids
-        if is_patch_mail(mails[mid].mail, subjects[mid]) and subjects[mid].version == version
+        if is_patch_mail(mails[mid].mail, subjects[mid])
+        and _identity(mails[mid].mail, subjects[mid]) == identity
     ]
     # the cover (0/N) leads, else the lowest N; an unnumbered patch is 1/1
     lead = min(leads, key=lambda mid: _number(subjects[mid]))
@@ -148,7 +159,7 @@ def _series(
         key=lead,
         source=mails[lead].source,
         title=subjects[lead].title,
-        version=version,
+        version=identity[0],
         mails=tuple(mails[mid].mail for mid in ids),
     )
 

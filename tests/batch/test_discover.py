@@ -56,3 +56,22 @@ def test_an_unreadable_mail_file_is_recorded_and_the_rest_read(
     found = discover([str(archive.folder), str(bad)])
     assert [(u.source, u.error) for u in found.unreadable] == [(str(bad), f"{bad} is empty")]
     assert len(found.tasks) == len(archive.built)
+
+
+def test_a_patch_another_sender_posts_into_a_thread_is_its_own_series(
+    archive: Archive, tmp_path: Path
+) -> None:
+    cover = "archive-4-v1-0@patchscope.invalid"  # Spec(4): one patch and its cover
+    extra = tmp_path / "extra.eml"
+    extra.write_text(
+        "From: Rita Reviewer <rita@example.net>\nSubject: [PATCH] mm: do it this way instead\n"
+        f"Message-Id: <instead@example.net>\nIn-Reply-To: <{cover}>\nReferences: <{cover}>\n"
+        "\nSigned-off-by: Rita Reviewer <rita@example.net>\n"
+    )
+    before = {t.key: t for t in discover([str(archive.folder)]).tasks}
+    after = {t.key: t for t in discover([str(archive.folder), str(extra)]).tasks}
+    assert set(after) == {*before, "instead@example.net"}
+    assert after[cover] == before[cover]
+    assert [m.subject for m in after["instead@example.net"].mails] == [
+        "[PATCH] mm: do it this way instead"
+    ]

@@ -180,11 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _what(args: argparse.Namespace) -> str:
     """What a command reads, for the time limit's message."""
-    for names in ("source", "series", "new", "sources"):
-        value = getattr(args, names, None)
-        if value:
-            return value if isinstance(value, str) else ", ".join(value)
-    return str(args.command)
+    named = [getattr(args, name, None) for name in ("source", "series", "old", "new")]
+    named += getattr(args, "sources", None) or []
+    return ", ".join(value for value in named if value) or str(args.command)
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -69,7 +70,7 @@ def add_flags(parser: argparse.ArgumentParser, *, time_limit: float = DEFAULT.ti
             flag(item.name),
             type=kind,
             default=default,
-            metavar="N",
+            metavar="SECONDS" if item.name == "time_limit" else "N",
             help=f"{_HELP[item.name]} (default: {default})",
         )
 
@@ -79,8 +80,8 @@ def from_args(args: argparse.Namespace) -> Limits:
     values = {item.name: getattr(args, item.name, None) for item in fields(Limits)}
     limits = Limits(**{name: value for name, value in values.items() if value is not None})
     for name, value in vars(limits).items():
-        if value < 0 or (value == 0 and name != "time_limit"):
-            raise LimitError(f"{flag(name)} must be positive, not {value}")
+        if not math.isfinite(value) or value < 0 or (value == 0 and name != "time_limit"):
+            raise LimitError(f"{flag(name)} must be a positive number, not {value}")
     return limits
 
 

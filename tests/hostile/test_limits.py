@@ -44,9 +44,16 @@ def test_batch_has_no_time_limit_unless_asked() -> None:
     assert limits.from_args(_parser().parse_args(["batch", "S", "-o", "O"])).time_limit == 0
 
 
-def test_a_limit_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
-    ran = run(capsys, "stat", "x.mbox", "--max-line-length", "0")
-    assert (ran.code, ran.err) == (2, "patchscope: --max-line-length must be positive, not 0\n")
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--max-line-length", "0"), ("--max-patches", "-3"), ("--time-limit", "nan")],
+)
+def test_a_limit_must_be_positive(
+    flag: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran = run(capsys, "stat", "x.mbox", flag, value)
+    expected = f"patchscope: {flag} must be a positive number, not {value}\n"
+    assert (ran.code, ran.err) == (2, expected)
 
 
 def test_raised_limits_let_the_input_through(

@@ -52,12 +52,20 @@ def _progress() -> Iterator[Hooks]:
         yield (lambda total: None, lambda chunk: None)
         return
     from rich.console import Console
-    from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    columns = (*Progress.get_default_columns()[:2], MofNCompleteColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("series"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("done, {task.fields[left]} left"),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("series", total=None)
-        yield (
-            lambda total: bar.update(task, total=total),
-            lambda chunk: bar.advance(task, len(chunk.results)),
-        )
+        task = bar.add_task("series", total=None, left="?")
+
+        def done(chunk: Chunk) -> None:
+            bar.advance(task, len(chunk.results))
+            left = (bar.tasks[0].total or 0) - bar.tasks[0].completed
+            bar.update(task, left=int(left))
+
+        yield (lambda total: bar.update(task, total=total, left=total), done)

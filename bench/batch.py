@@ -106,7 +106,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=1000, help="specs in the archive")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--tmpdir", help="TMPDIR for the workers' replays, e.g. /dev/shm (default: as set)"
+    )
     args = parser.parse_args(argv)
+    if args.tmpdir:  # before any worker starts: each reads TMPDIR when it first needs it
+        os.environ["TMPDIR"] = args.tmpdir
     folder = archive(args.series, args.seed)
     start = time.perf_counter()
     tasks = discover([str(folder)]).tasks
@@ -116,7 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     speedup = runs[0].seconds / runs[1].seconds
     grows = max(r.rss_last / r.rss_first for r in runs)
     lines = [
-        f"archive: {folder} ({len(tasks)} series, discovery {found:.1f} s in this process)",
+        f"archive: {folder} ({len(tasks)} series, discovery {found:.1f} s in this process)"
+        f"; TMPDIR={os.environ.get('TMPDIR', '(unset)')}",
         *table(runs, len(tasks)),
         f"speed-up with 2 workers: {speedup:.2f}x (target >= {TARGET}x): {_met(speedup >= TARGET)}",
         f"peak RSS, last half / first half: {grows:.2f} (target <= {RSS_GROWTH}):"

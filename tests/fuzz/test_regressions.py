@@ -73,3 +73,10 @@ def test_carriage_return_inside_a_cell_cannot_start_a_row() -> None:
     written = csv_bytes(table([{"subject": "x\r=cmd()", "author": "Kim"}], ("subject", "author")))
     rows = list(csv.reader(io.StringIO(written.decode(), newline="")))
     assert rows == [["subject", "author"], ["x\n=cmd()", "Kim"]]
+
+
+def test_line_break_in_a_path_stays_on_the_error_line() -> None:
+    """git C-quotes a name holding a newline; unquoted, it once split the error in two."""
+    assert _replay_failures("quoted-newline-path.diff") == [
+        "patch 1/1: mm/new\\nline.c hunk @@ -1,2 +1,2 @@ (diff line 8): overlaps the hunk before it"
+    ]

@@ -25,7 +25,7 @@ KNOWN_SERIES = DEFAULT_SERIES.parent  # the repository's manifests
 
 @dataclass(frozen=True)
 class SeriesTask:
-    """One series as it travels to a worker: its mails, decoded, and its manifest if any."""
+    """One series as it travels to a worker: its mails, decoded, and its model if any."""
 
     key: str
     source: str

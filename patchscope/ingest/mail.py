@@ -113,6 +113,10 @@ def parse_mail(raw: bytes, origin: str) -> Mail:
     if not any(key.lower() in _MAIL_HEADERS for key in msg):
         raise MailError(f"{origin}: not a mail (no mail headers)")
     senders = _people(msg, "from")
+    body = _body(msg)
+    # short lines on the wire can decode (quoted-printable soft breaks, base64) to one long one
+    longest = max(map(len, body.split("\n")))
+    limits.check(origin, "the longest decoded line in characters", longest, "max_line_length")
     return Mail(
         message_id=_first_id(_header(msg, "message-id")) or _synthetic_id(raw),
         in_reply_to=_first_id(_header(msg, "in-reply-to")),
@@ -122,7 +126,7 @@ def parse_mail(raw: bytes, origin: str) -> Mail:
         date=_iso_date(_header(msg, "date")),
         to=_people(msg, "to"),
         cc=_people(msg, "cc"),
-        body=_body(msg),
+        body=body,
         origin=origin,
     )
 

@@ -52,6 +52,14 @@ def long_line(where: Path, length: int) -> Path:
     return write(where, "long-line.patch", toy_mail("[PATCH] toy: long", added="x" * (length - 18)))
 
 
+def soft_broken(where: Path, length: int) -> Path:
+    """A quoted-printable patch mail of short lines whose soft breaks join `length` x's."""
+    head, body = toy_mail("[PATCH] toy: soft").split("\n\n", 1)
+    wire = "".join("x" * 75 + "=\n" for _ in range(length // 75)) + "x" * (length % 75)
+    mime = "MIME-Version: 1.0\nContent-Transfer-Encoding: quoted-printable\n"
+    return write(where, "soft.eml", f"{head}\n{mime}\n{wire}\n\n{body}")
+
+
 def nested(where: Path, depth: int) -> Path:
     """A patch mail whose text part sits `depth` multipart levels down."""
     text = "Content-Type: text/plain\n\n" + toy_mail("x").split("\n\n", 1)[1]

@@ -69,6 +69,13 @@ REFUSED: dict[str, Refused] = {
             "(raise it with --max-line-length)"
         ),
     ),
+    "a 2 MiB line made of quoted-printable soft breaks": Refused(
+        lambda d: corpus.soft_broken(d, 2 * MiB),
+        lambda p: (
+            f"{p}: the longest decoded line in characters is {2 * MiB:,}, over the limit of "
+            "1,048,576 (raise it with --max-line-length)"
+        ),
+    ),
     "500 levels of multipart": Refused(
         lambda d: corpus.nested(d, 500),
         lambda p: (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +58,22 @@ def write_report(request: Request) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for name in FILES:
-            (folder / name).write_bytes(files[name])
+            _write_file(folder / name, files[name])
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write the report: {exc.strerror}") from None
     return folder
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write `path` itself: a link there to a file elsewhere would write outside the folder."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OutputError(f"{path}: refusing to write through a symbolic link") from None
+        raise
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
 
 
 def _refuse_inputs(request: Request, folder: Path) -> None:

@@ -228,3 +228,18 @@ def test_a_source_folder_link_to_a_file_outside_is_not_followed(
     assert [p["subject"] for p in json.loads(ran.out)["patches"]] == ["toy: A"]
     assert str(folder / "0001-a.patch") in paths
     assert not [p for p in paths if Path(p).resolve() == outside.resolve()]
+
+
+def test_the_report_never_writes_through_a_link_in_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """out/index.html linked to a file elsewhere: refused, and that file keeps its bytes."""
+    victim = corpus.write(tmp_path / "home", ".bashrc", "alias ls='ls -F'\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").symlink_to(victim)
+    patch = corpus.write(tmp_path, "toy.patch", corpus.toy_mail("[PATCH] toy: double"))
+    ran = run(capsys, "report", str(patch), "-o", str(out))
+    expected = f"patchscope: {out / 'index.html'}: refusing to write through a symbolic link\n"
+    assert (ran.code, ran.err) == (2, expected)
+    assert victim.read_text() == "alias ls='ls -F'\n"

@@ -160,6 +160,14 @@ def test_series_files_are_never_executed(
     assert json.loads(stat.out)["cover"]["diffstat"]["ok"] is True  # it was composed
     assert run(capsys, "check", str(mbox)).code in (0, 1)
     assert run(capsys, "report", "-o", str(tmp_path / "out"), str(mbox)).code in (0, 1)
+    tree = tmp_path / "tree"  # a base tree with history: the series' files placed on it
+    (tree / "scripts").mkdir(parents=True)
+    (tree / "scripts" / "x.sh").write_text("#!/bin/sh\n")
+    git(tree, "init", "-q", "-b", "main")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "base")
+    for spec in (str(tree), f"git:{tree}@HEAD"):
+        assert run(capsys, "check", str(mbox), "--tree", spec).code in (0, 1)
     assert not marker.exists()
 
 

@@ -47,6 +47,12 @@ def write(where: Path, name: str, text: str | bytes) -> Path:
     return path
 
 
+def empty_folder(where: Path) -> Path:
+    folder = where / "nothing"
+    folder.mkdir()
+    return folder
+
+
 def long_line(where: Path, length: int) -> Path:
     """A patch whose added line is `length` bytes long ("+" included)."""
     return write(where, "long-line.patch", toy_mail("[PATCH] toy: long", added="x" * (length - 18)))

@@ -38,7 +38,7 @@ def fixture(name: str) -> Callable[[Path], Path]:
 REFUSED: dict[str, Refused] = {
     "empty file": Refused(fixture("empty.patch"), lambda p: f"{p} is empty"),
     "directory of nothing": Refused(
-        lambda d: (d / "nothing").mkdir() or d / "nothing",
+        corpus.empty_folder,
         lambda p: f"{p} holds no .patch, .eml, .mbox files",
     ),
     "manifest naming a missing file": Refused(
@@ -240,7 +240,7 @@ def _outside_manifest(doc: dict[str, Any]) -> None:
 
 def _outside(folder: Path) -> Path:
     """A manifest whose mbox lies outside the manifest's folder, as the reference's does."""
-    shutil.copy(FIXTURES / "missing-2-of-4.mbox", corpus.write(folder, "x", "").parent / "t.mbox")
+    shutil.copy(FIXTURES / "missing-2-of-4.mbox", folder / "t.mbox")
     return corpus.manifest(folder / "manifests", "outside", ["../t.mbox"])
 
 

@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--size", help="bytes: 2G, 128M, 0x80000000")
     replay.add_argument("--start", help="physical start address: 4G, 0x100000000")
     replay.add_argument("--block-size", help="memory block size (default: the arch's)")
+    replay.add_argument("--driver", help="who hot-adds: acpi (default), hyperv, xen, devm")
+    replay.add_argument("--chunk", help="bytes per add_memory() call (default: the driver's)")
     replay.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE")
     replay.add_argument("--offline", action="store_true", help="never use the network")
     replay.add_argument("--json", action="store_true")

@@ -33,6 +33,8 @@ def main(args: argparse.Namespace) -> int:
         "size": args.size,
         "start": args.start,
         "block_size": args.block_size,
+        "driver": args.driver,
+        "chunk": args.chunk,
         "config": args.config,
     }
     params = with_defaults(flow, parse_params(**given), [k for k, v in given.items() if v])

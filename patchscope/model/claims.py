@@ -309,7 +309,9 @@ def model_replayer(stages: Sequence[Stage]) -> Replayer:
 
 
 # FlowParams fields given as text, the way the `replay` command takes them.
-_TEXT_PARAMS = frozenset({"arch", "size", "start", "block_size", "driver", "online_type", "config"})
+_TEXT_PARAMS = frozenset(
+    {"arch", "size", "start", "block_size", "chunk", "driver", "online_type", "config"}
+)
 
 
 def flow_params(flow: Flow, given: Mapping[str, Any]) -> FlowParams:

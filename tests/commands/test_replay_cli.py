@@ -83,3 +83,19 @@ def test_flows_lists_each_flow_and_its_parameters(capsys: pytest.CaptureFixture[
     assert "hwpoison" in flows["offline"]["params"]
     assert main(["flows"]) == 0
     assert "lifecycle: hot-add, online, offline, hot-remove in turn" in capsys.readouterr().out
+
+
+def test_driver_and_chunk_options(capsys: pytest.CaptureFixture[str]) -> None:
+    """--driver picks who hot-adds (Hyper-V: 128 MiB per add_memory() call), --chunk
+    overrides the size of each call."""
+    argv = ("replay", "hot-add", "--size", "1G", "--start", "4G", "--stage", "0", "--json")
+    hyperv = _json(capsys, *argv, "--driver", "hyperv")
+    chunked = _json(capsys, *argv, "--driver", "hyperv", "--chunk", "256M")
+    assert isinstance(hyperv, dict) and isinstance(chunked, dict)
+    for doc, chunk in ((hyperv, 128 << 20), (chunked, 256 << 20)):
+        adds = [t["args"] for t in doc["trace"] if t["function"] == "add_memory"]
+        starts = range(4 << 30, 5 << 30, chunk)
+        assert adds == [f"0, {start:#x}, {chunk:#x}, hyperv" for start in starts]
+    assert chunked["params"]["chunk"] == 256 << 20
+    assert main(["replay", "hot-add", "--chunk", "0"]) == 2
+    assert "--chunk 0 is not a positive size" in capsys.readouterr().err

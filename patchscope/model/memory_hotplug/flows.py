@@ -36,6 +36,9 @@ ONLINE_TYPES: tuple[str, ...] = ("movable", "kernel")
 GIB = 1 << 30
 # What a driver runs once before it adds memory (its probe/init), by kernel name.
 DRIVER_INIT: Mapping[str, str] = {"hyperv": "balloon_probe", "xen": "balloon_init"}
+# Bytes a driver hands add_memory() at a time, where it does not add its range at once:
+# drivers/hv/hv_balloon.c hv_mem_hot_add() adds HA_CHUNK (128 MiB) per call.
+DRIVER_CHUNK: Mapping[str, int] = {"hyperv": 128 << 20}
 TRACE_TAIL = 8  # trace entries a finding carries as evidence
 
 
@@ -58,6 +61,7 @@ class FlowParams:
     fragment: int | None = None  # node 0 has no free block of this order or above
     nid: int = 0
     altmap: bool = False  # devm: the driver lends its range to its own memmap (pgmap->altmap)
+    chunk: int | None = None  # bytes per add_memory() call; None: as the driver does it
 
     def to_json(self) -> dict[str, Any]:
         document = dataclasses.asdict(self)
@@ -71,7 +75,7 @@ class FlowParams:
 def parse_params(**given: Any) -> FlowParams:
     """FlowParams from CLI-shaped text: sizes as 4G/128M/0x100000000, config KEY=VALUE."""
     params: dict[str, Any] = {}
-    for key in ("size", "start", "block_size"):
+    for key in ("size", "start", "block_size", "chunk"):
         if given.get(key) is not None:
             params[key] = _size(key, given[key])
     if given.get("config"):
@@ -134,19 +138,50 @@ def _known(k: Kernel, name: str) -> bool:
     return name in k.stage.overrides or name in registered_functions()
 
 
+def chunk_of(p: FlowParams) -> int | None:
+    """What each add_memory() call of the driver covers (None: the whole range at once)."""
+    chunk = p.chunk if p.chunk is not None else DRIVER_CHUNK.get(p.driver)
+    if chunk is not None and chunk <= 0:
+        raise FlowError(f"--chunk {chunk} is not a positive size")
+    if chunk is not None and p.driver in DEVICE_DRIVERS:
+        raise FlowError(f"a {p.driver} driver maps its range in one devm_memremap_pages()")
+    return chunk
+
+
+def added(p: FlowParams) -> FlowParams:
+    """The range as the driver adds it: in chunks, the region is rounded out to whole
+    chunks (hv_balloon.c process_hot_add(): start rounded down, size rounded up, each on
+    its own), and online, offline and remove work on that region."""
+    chunk = chunk_of(p)
+    if chunk is None:
+        return p
+    start = p.start // chunk * chunk
+    return dataclasses.replace(p, start=start, size=-(-p.size // chunk) * chunk)
+
+
 def hot_add(k: Kernel, p: FlowParams) -> Steps:
+    p, chunk = added(p), chunk_of(p)
     init = DRIVER_INIT.get(p.driver)
     if init is not None and _known(k, init):
         with k.step(f"{p.driver} driver init"):
             k.call(init)
         yield f"{p.driver} driver init"
-    with k.step("hot-add"):
-        if p.driver in DEVICE_DRIVERS:
+    if p.driver in DEVICE_DRIVERS:
+        with k.step("hot-add"):
             _require_add_pages(k, p)
             k.call("devm_memremap_pages", p.nid, p.start, p.size, _driver_altmap(k, p))
-        else:
+        yield "hot-add"
+        return
+    if chunk is None:
+        with k.step("hot-add"):
             k.call("add_memory", p.nid, p.start, p.size, p.driver)
-    yield "hot-add"
+        yield "hot-add"
+        return
+    for start in range(p.start, p.start + p.size, chunk):
+        name = f"hot-add {start:#x}"
+        with k.step(name):
+            k.call("add_memory", p.nid, start, chunk, p.driver)
+        yield name
 
 
 def _require_add_pages(k: Kernel, p: FlowParams) -> None:
@@ -165,7 +200,7 @@ def _driver_altmap(k: Kernel, p: FlowParams) -> VmemAltmap | None:
 
 
 def online(k: Kernel, p: FlowParams) -> Steps:
-    for block in _blocks(k, p):
+    for block in _blocks(k, added(p)):
         name = f"online memory{block}"
         with k.step(name):
             k.call("memory_block_action", block, "online", p.online_type)
@@ -177,7 +212,7 @@ def online(k: Kernel, p: FlowParams) -> Steps:
 
 
 def offline(k: Kernel, p: FlowParams) -> Steps:
-    for block in _blocks(k, p):
+    for block in _blocks(k, added(p)):
         name = f"offline memory{block}"
         with k.step(name):
             k.call("memory_block_action", block, "offline")
@@ -185,6 +220,7 @@ def offline(k: Kernel, p: FlowParams) -> Steps:
 
 
 def hot_remove(k: Kernel, p: FlowParams) -> Steps:
+    p = added(p)
     if p.driver in DEVICE_DRIVERS:
         if p.blocks is not None:
             raise FlowError(f"a {p.driver} range has no memory blocks to remove one by one")
@@ -239,7 +275,18 @@ class Flow:
         return {"name": self.name, "doc": self.doc, "params": list(self.params)}
 
 
-_ADD = ("arch", "size", "start", "block_size", "driver", "config", "fragment", "nid", "altmap")
+_ADD = (
+    "arch",
+    "size",
+    "start",
+    "block_size",
+    "driver",
+    "chunk",
+    "config",
+    "fragment",
+    "nid",
+    "altmap",
+)
 _ONLINE = (*_ADD, "online_type", "blocks")
 _OFFLINE = (*_ONLINE, "holes", "hwpoison")
 

@@ -71,7 +71,7 @@ def read_baseline(path: Path) -> Baseline:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise BaselineError(f"cannot read baseline {path}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise BaselineError(f"baseline {path} is not valid TOML: {exc}") from None
     unknown = set(data) - {"waiver"}
     if unknown:

@@ -32,7 +32,7 @@ def read_manifest(path: Path) -> Manifest:
     try:
         with path.open("rb") as handle:
             table = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:  # tomllib recurses per level
         raise SourceError(f"{path}: invalid TOML: {exc}") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror}") from None

@@ -55,6 +55,10 @@ REFUSED: dict[str, Refused] = {
             "(no such file or directory: /nonexistent-h1/thread.mbox)"
         ),
     ),
+    "manifest nested 5000 arrays deep": Refused(
+        lambda d: corpus.write(d, "deep.toml", "z = " + "[" * 5000 + "]" * 5000 + "\n"),
+        lambda p: f"{p}: invalid TOML: maximum recursion depth exceeded",
+    ),
     "1 MB subject": Refused(
         lambda d: corpus.write(d, "subject.eml", corpus.toy_mail("[PATCH] " + "s" * 999_992)),
         lambda p: (
@@ -329,3 +333,13 @@ def test_a_manifest_names_no_module_outside_the_stage_modules(
         2,
         f"patchscope: no model for this series: no stage module '{model}'\n",
     )
+
+
+def test_a_baseline_nested_too_deep_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    baseline = corpus.write(tmp_path, "deep.toml", "z = " + "{a=" * 5000 + "1" + "}" * 5000)
+    patch = corpus.write(tmp_path, "toy.patch", corpus.toy_mail("[PATCH] toy: double"))
+    ran = run(capsys, "check", str(patch), "--baseline", str(baseline))
+    why = "maximum recursion depth exceeded"
+    assert (ran.code, ran.err) == (2, f"patchscope: baseline {baseline} is not valid TOML: {why}\n")

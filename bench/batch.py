@@ -7,7 +7,8 @@ each worker count then analyses every series on the process pool, start-up and w
 included. Each chunk reports its worker's peak RSS; the table shows the largest over the
 first and over the last half of the archive, which must not grow (target: last <= 1.1 x first).
 "CPUs busy" is the workers' CPU time over the wall clock: on a machine other work shares, a
-speed-up below the target with fewer CPUs busy than workers means the CPUs were not there.
+speed-up below the target with fewer CPUs busy than workers means the CPUs were not there;
+"series/CPU s" staying level from 1 to 2 workers says the pool itself costs next to nothing.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def timed(tasks: Sequence[SeriesTask], workers: int) -> Timed:
 
 
 def table(runs: Sequence[Timed], count: int) -> list[str]:
-    head = ("workers", "seconds", "series/s", "speed-up", "CPU s", "CPUs busy", "load before")
+    head = ("workers", "seconds", "series/s", "speed-up", "CPU s", "series/CPU s", "CPUs busy")
+    head += ("load before",)
     head += ("failed", "peak RSS MiB 1st/2nd half")
     one = runs[0].seconds
     cells = [head] + [
@@ -92,6 +94,7 @@ def table(runs: Sequence[Timed], count: int) -> list[str]:
             f"{count / r.seconds:.1f}",
             f"{one / r.seconds:.2f}x",
             f"{r.cpu_seconds:.1f}",
+            f"{count / r.cpu_seconds:.1f}",
             f"{r.cpu_seconds / r.seconds:.2f}",
             f"{r.load:.1f}",
             str(r.failed),

@@ -11,6 +11,7 @@ from patchscope.code.extract import extract
 from patchscope.code.fragments import file_fragments, is_c_file
 from patchscope.code.model import Image, PatchFacts, Reference, SeriesFacts
 from patchscope.diff.model import FileDiff
+from patchscope.errors import LimitError
 from patchscope.ingest.series import Series
 
 
@@ -57,9 +58,14 @@ def _read(number: int, files: Sequence[FileDiff]) -> _Read:
         if diff.old_path != diff.path:
             renamed[diff.old_path] = diff.path
         old, new = file_fragments(diff)
-        before.append(extract(old))
-        headers = frozenset(d.name for d in before[-1].definitions if d.signature)
-        after.append(extract(new, old_headers=headers))
+        try:  # the extractor recurses once per level of the C syntax tree
+            before.append(extract(old))
+            headers = frozenset(d.name for d in before[-1].definitions if d.signature)
+            after.append(extract(new, old_headers=headers))
+        except RecursionError:
+            raise LimitError(
+                f"patch {number}: {diff.path}: C code nested too deep to analyse"
+            ) from None
         for fragment in (old, new):
             lines = frozenset(n for piece in fragment.pieces for n in piece.changed)
             changed[(fragment.side, fragment.path)] = lines

@@ -29,6 +29,7 @@ class Refused:
     make: Callable[[Path], Path]  # the input, built in (or named from) the given folder
     line: Callable[[Path], str]  # the error line, given the input's path
     flags: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ("stat", "check", "report")
 
 
 def fixture(name: str) -> Callable[[Path], Path]:
@@ -80,6 +81,13 @@ REFUSED: dict[str, Refused] = {
             "1,048,576 (raise it with --max-line-length)"
         ),
     ),
+    "C nested 3000 parentheses deep": Refused(
+        lambda d: corpus.write(
+            d, "parens.patch", corpus.toy_mail("[PATCH] x", added="(" * 3000 + "2" + ")" * 3000)
+        ),
+        lambda _: "patch 1: mm/toy.c: C code nested too deep to analyse",
+        commands=("check", "report"),  # stat reads no C
+    ),
     "500 levels of multipart": Refused(
         lambda d: corpus.nested(d, 500),
         lambda p: (
@@ -128,8 +136,9 @@ def test_refused_with_one_line(
     source = case.make(inputs)
     before = snapshot(inputs.parent, FIXTURES)
     expected = f"patchscope: {case.line(source)}\n"
-    for command in (["stat"], ["check"], ["report", "-o", str(work / "out")]):
-        ran = run(capsys, *command, str(source), *case.flags)
+    for command in case.commands:
+        output = ["-o", str(work / "out")] if command == "report" else []
+        ran = run(capsys, command, *output, str(source), *case.flags)
         assert (ran.code, ran.err) == (2, expected), command
     assert snapshot(inputs.parent, FIXTURES) == before
 

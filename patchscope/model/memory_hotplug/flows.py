@@ -375,8 +375,9 @@ def replay(
     try:
         for name in flow.run(k, params):
             findings.extend(_violations(k, name, chosen.number))
-            deltas.append({"step": name, "delta": k.snapshot().delta(before)})
-            before = k.snapshot()
+            now = k.snapshot()
+            deltas.append({"step": name, "delta": now.delta(before)})
+            before = now
     except KernelError as exc:
         error = exc.errno
         findings.extend(_violations(k, "after -" + exc.errno, chosen.number))

@@ -415,7 +415,8 @@ class Kernel:
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Run kernel function `name` as this stage has it, recording the call."""
-        return self._run(name, self._function(name), args, kwargs)
+        fn = self._functions.get(name) or self._function(name)
+        return self._run(name, fn, args, kwargs)
 
     def helper(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Run a @model_helper as this stage has it; the kernel functions it calls are

@@ -66,6 +66,13 @@ def soft_broken(where: Path, length: int) -> Path:
     return write(where, "soft.eml", f"{head}\n{mime}\n{wire}\n\n{body}")
 
 
+def declared(where: Path, charset: str, codec: str) -> Path:
+    """The toy patch mail, its body written in `codec` and declared as `charset`."""
+    head, body = toy_mail("[PATCH] toy: wide").split("\n\n", 1)
+    mime = f"MIME-Version: 1.0\nContent-Type: text/plain; charset={charset}\n"
+    return write(where, f"{charset}-{codec}.eml", f"{head}\n{mime}\n".encode() + body.encode(codec))
+
+
 def nested(where: Path, depth: int) -> Path:
     """A patch mail whose text part sits `depth` multipart levels down."""
     text = "Content-Type: text/plain\n\n" + toy_mail("x").split("\n\n", 1)[1]

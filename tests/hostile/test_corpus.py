@@ -88,6 +88,10 @@ REFUSED: dict[str, Refused] = {
         lambda _: "patch 1: mm/toy.c: C code nested too deep to analyse",
         commands=("check", "report"),  # stat reads no C
     ),
+    "UTF-8 declared as UTF-16": Refused(
+        lambda d: corpus.declared(d, "utf-16", "utf-8"),
+        lambda p: f"no patch in {p}",  # read as declared, the body is no text at all
+    ),
     "500 levels of multipart": Refused(
         lambda d: corpus.nested(d, 500),
         lambda p: (
@@ -201,6 +205,11 @@ def _odd_encodings(doc: dict[str, Any]) -> None:
     assert doc["findings"] == []
 
 
+def _wide(doc: dict[str, Any]) -> None:
+    assert _files(_only(doc)) == [("mm/toy.c", "modified", False, 1, 1)]
+    assert doc["findings"] == []
+
+
 def _nul_bytes(doc: dict[str, Any]) -> None:
     patch = _only(doc)
     assert patch["subject"] == "toy: nul\x00 bytes"
@@ -271,6 +280,7 @@ PARSED: dict[str, Parsed] = {
     "bad base64": Parsed(fixture("bad-base64.eml"), _bad_base64),
     "unknown charset": Parsed(fixture("unknown-charset.eml"), _unknown_charset),
     "odd encodings": Parsed(fixture("odd-encodings.eml"), _odd_encodings),
+    "UTF-16 body": Parsed(lambda d: corpus.declared(d, "utf-16", "utf-16"), _wide),
     "NUL bytes": Parsed(fixture("nul-bytes.patch"), _nul_bytes),
     "binary diff": Parsed(fixture("binary.patch"), _binary),
     "missing 2/4": Parsed(fixture("missing-2-of-4.mbox"), _missing_two),

@@ -4,10 +4,10 @@ and the calls and uses among them that cross between arch/ and mm/."""
 from __future__ import annotations
 
 import argparse
-import sys
+import io
 from dataclasses import asdict
 
-from patchscope.commands.output import write_json
+from patchscope.commands.output import write_json, write_text
 from patchscope.errors import EXIT_CLEAN, PatchscopeError
 
 
@@ -28,7 +28,7 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         write_json({"schema_version": 1, **asdict(found)})
         return EXIT_CLEAN
-    out = sys.stdout
+    out = io.StringIO()  # node ids hold paths from mail: written out printable
     for title, nodes in (
         ("touched", found.touched),
         ("callers", found.callers),
@@ -40,4 +40,5 @@ def main(args: argparse.Namespace) -> int:
     for edge in found.crossing:
         via = f" via {edge.via}" if edge.via and edge.via != "direct" else ""
         out.write(f"  {edge.source} -{edge.kind}{via}-> {edge.target}\n")
+    write_text(out.getvalue())
     return EXIT_CLEAN

@@ -4,9 +4,9 @@ its diffstat and its own words, and which touched functions the replays run."""
 from __future__ import annotations
 
 import argparse
-import sys
+import io
 
-from patchscope.commands.output import write_json
+from patchscope.commands.output import write_json, write_text
 from patchscope.errors import EXIT_CLEAN
 from patchscope.model.verdicts import Verdict
 
@@ -38,7 +38,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def print_verdict(v: Verdict) -> None:
-    out = sys.stdout
+    out = io.StringIO()  # the title and quoted lines come from mail: written out printable
     stat = v.diffstat
     out.write(f"[{v.patch}] {v.title}\n")
     out.write(f"    {stat.files} files, +{stat.insertions} -{stat.deletions}\n")
@@ -52,3 +52,4 @@ def print_verdict(v: Verdict) -> None:
         out.write(f"    {d.scenario.label}: {'; '.join(filter(None, [changes, *rules]))}\n")
     out.write(f"    executed: {', '.join(v.executed) or '-'}\n")
     out.write(f"    no scenario reaches: {', '.join(v.unreached) or '-'}\n")
+    write_text(out.getvalue())

@@ -73,3 +73,20 @@ def test_an_error_stays_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
 )
 def test_printable(text: str, shown: str) -> None:
     assert printable(text) == shown
+
+
+def test_a_path_holding_escapes_is_shown_by_impact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """git quotes such a path ("b/mm/\\033]0;..."); unquoted, it must not reach the terminal."""
+    quoted = '"{side}/mm/\\033]0;pwned\\007x.c"'
+    old, new = quoted.format(side="a"), quoted.format(side="b")
+    diff = (
+        f"diff --git {old} {new}\nnew file mode 100644\nindex 0000000..1111111\n"
+        f"--- /dev/null\n+++ {new}\n@@ -0,0 +1,4 @@\n+int x(void)\n+{{\n+\treturn 1;\n+}}\n"
+    )
+    mail = corpus.toy_mail("[PATCH] toy: a path with escapes").split("---\n", 1)[0] + "---\n"
+    patch = corpus.write(tmp_path, "escapes.patch", mail + diff)
+    ran = run(capsys, "impact", str(patch), "--patch", "1")
+    assert "function:mm/\\x1b]0;pwned\\x07x.c:x" in ran.out.split()
+    assert "\x1b" not in ran.out and "\x07" not in ran.out

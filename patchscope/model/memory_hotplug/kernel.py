@@ -252,6 +252,8 @@ class FreeArea:
 
     def take_range(self, start: int, end: int) -> list[int]:
         """Remove and return the blocks starting in [start, end)."""
+        if not self._count:
+            return []
         lo = max(bisect_right(self._starts, start) - 1, 0)
         hi = bisect_left(self._starts, end)
         taken: list[int] = []

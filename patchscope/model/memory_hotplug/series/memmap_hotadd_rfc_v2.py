@@ -534,7 +534,8 @@ def _patch3(text: SeriesText, earlier: Mapping[str, Override]) -> dict[str, Over
         if not is_vmemmap(k.pages.get(block.pfn)):
             base(k, block, altmap)
             return
-        k.pages.change(block.pfn, block.end_pfn, _clear_page_vmemmap)
+        # __ClearPageVmemmap(): Reserved cleared, mapping NULL
+        k.pages.clear_flags(block.pfn, block.end_pfn, "Reserved", "Vmemmap", mapping=None)
 
     def sparse_remove_one_section(
         k: Kernel, nr: int, map_offset: int, altmap: VmemAltmap | None = None
@@ -609,11 +610,7 @@ def _switch_off(text: SeriesText, driver: str) -> Override:
     return run
 
 
-def _clear_page_vmemmap(state: PageState) -> PageState:
-    """__ClearPageVmemmap(): Reserved cleared, mapping NULL."""
-    return dataclasses.replace(state, flags=state.flags - {"Reserved", "Vmemmap"}, mapping=None)
-
-
+@lru_cache(maxsize=256)  # the same few states recur section after section
 def _kept_without_section(state: PageState, _now: PageState) -> PageState:
     return dataclasses.replace(state, present=False)
 

@@ -513,9 +513,9 @@ def _span(start: int, length: int) -> str:
 
 def _check_path(patch: int, total: int, path: str) -> None:
     """Paths come from mail: never let one point outside the temporary tree, name a folder
-    (`mm/`) or name one file two ways (`mm//a.c`, `./mm/a.c`)."""
+    (`mm/`), name one file two ways (`mm//a.c`, `./mm/a.c`) or hold a NUL no file name can."""
     pure = PurePosixPath(path)
-    if not pure.parts or pure.is_absolute() or ".." in pure.parts:
+    if not pure.parts or pure.is_absolute() or ".." in pure.parts or "\0" in path:
         raise ReplayError(f"patch {patch}/{total}: unsafe file path {path!r}")
     if str(pure) != path:
         raise ReplayError(f"patch {patch}/{total}: not a plain file path {path!r}")

@@ -425,18 +425,24 @@ def mutated(
     return st.builds(_apply, st.sampled_from(seeds), st.lists(mutations, min_size=1, max_size=most))
 
 
+# Strategies built once: a composite that builds one per draw spends its time on that.
+_threads = st.sampled_from(THREADS)
+_chains = st.sampled_from(FILE_CHAINS)
+_picks = st.integers(0, 1 << 16)
+_mail_edits = st.lists(mail_mutations, min_size=1, max_size=3)
+_diff_edits = st.lists(diff_mutations, min_size=1, max_size=3)
+
+
 @st.composite
 def mutated_threads(draw: st.DrawFn) -> bytes:
-    """A run of consecutive messages of one thread, some mutated, as one mbox."""
-    thread = draw(st.sampled_from(THREADS))
-    first = draw(st.integers(0, len(thread) - 1))
-    last = draw(st.integers(first, min(first + 2, len(thread) - 1)))
+    """A run of up to three consecutive messages of one thread, some mutated, as one mbox."""
+    thread = draw(_threads)
+    first = draw(_picks) % len(thread)
+    last = min(first + draw(_picks) % 3, len(thread) - 1)
     messages = []
     for message in thread[first : last + 1]:
         if draw(st.booleans()):
-            message = draw(
-                st.lists(mail_mutations, min_size=1, max_size=3).map(partial(_apply, message))
-            )
+            message = _apply(message, draw(_mail_edits))
         messages.append(message if message.endswith(b"\n") else message + b"\n")
     return b"\n".join(messages)
 
@@ -448,13 +454,11 @@ mutated_file_diffs = mutated(FILE_DIFFS, diff_mutations)
 @st.composite
 def mutated_series(draw: st.DrawFn) -> list[bytes]:
     """One file through the first patches of a real series, one or two of them mutated."""
-    series = draw(st.sampled_from(FILE_CHAINS))
-    diffs = list(series[: draw(st.integers(1, len(series)))])
-    for _ in range(draw(st.integers(1, 2))):
-        k = draw(st.integers(0, len(diffs) - 1))
-        diffs[k] = draw(
-            st.lists(diff_mutations, min_size=1, max_size=3).map(partial(_apply, diffs[k]))
-        )
+    chain = draw(_chains)
+    diffs = list(chain[: 1 + draw(_picks) % len(chain)])
+    for _ in range(1 + draw(_picks) % 2):
+        k = draw(_picks) % len(diffs)
+        diffs[k] = _apply(diffs[k], draw(_diff_edits))
     return diffs
 
 

@@ -80,3 +80,8 @@ def test_line_break_in_a_path_stays_on_the_error_line() -> None:
     assert _replay_failures("quoted-newline-path.diff") == [
         "patch 1/1: mm/new\\nline.c hunk @@ -1,2 +1,2 @@ (diff line 8): overlaps the hunk before it"
     ]
+
+
+def test_nul_in_a_path_fails_the_replay() -> None:
+    """No file name holds a NUL: writing the composed trees once raised ValueError."""
+    assert _replay_failures("nul-in-path.mbox") == ["patch 1/1: unsafe file path 'mm/\\x00toy.c'"]

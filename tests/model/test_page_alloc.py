@@ -2,6 +2,8 @@
 the order is free; fragmentation on purpose."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from patchscope.model.memory_hotplug import Kernel, KernelError, config_for
 from patchscope.model.memory_hotplug.kernel import nr_free_pages
@@ -67,3 +69,47 @@ def test_free_blocks_cover_the_range_with_aligned_blocks(start: int, end: int) -
             assert block % (1 << order) == 0 and order <= 10
             covered.extend(range(block, block + (1 << order)))
     assert covered == list(range(start, end))
+
+
+ORDER = 3  # blocks of 8 pages
+
+
+@st.composite
+def free_list_ops(draw: st.DrawFn) -> list[tuple[str, int, int]]:
+    """Adds of one block or a stride, discards and range takes, on pfns of a small span
+    (a block may start anywhere a free block of its order could: any multiple of 8 here,
+    and unaligned starts too, as online_pages_blocks() can make)."""
+    step = 1 << ORDER
+    kind = st.sampled_from(["add", "add_many", "discard", "take"])
+    pfn = st.integers(0, 40).map(lambda i: i * step) | st.integers(0, 330)
+    return draw(st.lists(st.tuples(kind, pfn, st.integers(0, 6)), max_size=40))
+
+
+@given(free_list_ops())
+def test_a_free_list_holds_what_a_sorted_set_of_block_starts_would(
+    ops: list[tuple[str, int, int]],
+) -> None:
+    from patchscope.model.memory_hotplug.kernel import FreeArea
+
+    area, model = FreeArea(ORDER), set[int]()
+    step = 1 << ORDER
+    for kind, pfn, n in ops:
+        if kind in ("add", "add_many"):
+            stride = range(pfn, pfn + (1 if kind == "add" else n) * step, step)
+            # a free list never holds two blocks that overlap
+            if any(abs(new - old) < step for new in stride for old in model):
+                continue
+            if kind == "add":
+                area.add(pfn)
+            else:
+                area.add_many(stride)
+            model.update(stride)
+        elif kind == "discard":
+            assert area.discard(pfn) == (pfn in model)
+            model.discard(pfn)
+        else:
+            end = pfn + n * step
+            assert area.take_range(pfn, end) == sorted(p for p in model if pfn <= p < end)
+            model -= set(range(pfn, end))
+        assert list(area) == sorted(model) and len(area) == len(model)
+        assert all((p in area) == (p in model) for p in range(0, 340))

@@ -10,6 +10,7 @@ from patchscope.batch.index import index_csv, index_html
 from patchscope.batch.store import write_database
 from patchscope.batch.summary import summarise
 from patchscope.commands.graph import OutputError
+from patchscope.report.write import write_file
 
 DATABASE = "batch.sqlite"
 FILES = (DATABASE, "index.html", "index.csv")
@@ -32,7 +33,7 @@ def write_outputs(results: Sequence[SeriesResult], folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_database(ordered, folder / DATABASE)
-        (folder / "index.html").write_bytes(index_html(rows))
-        (folder / "index.csv").write_bytes(index_csv(rows))
+        write_file(folder / "index.html", index_html(rows))
+        write_file(folder / "index.csv", index_csv(rows))
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write the batch: {exc.strerror}") from None

@@ -84,7 +84,11 @@ TABLES = ("series", "patches", "findings", "claims")
 
 
 def write_database(results: Sequence[SeriesResult], path: Path) -> None:
-    """Write a new database at `path` (any older one is replaced only once this one is done)."""
+    """Write a new database at `path` (any older one is replaced only once this one is done).
+
+    Neither name is written through: a link left at `.partial` is removed, and the rename
+    replaces a link at `path` rather than the file it points to.
+    """
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
     with closing(sqlite3.connect(partial)) as db:

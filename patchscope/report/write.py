@@ -58,13 +58,13 @@ def write_report(request: Request) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for name in FILES:
-            _write_file(folder / name, files[name])
+            write_file(folder / name, files[name])
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write the report: {exc.strerror}") from None
     return folder
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
     """Write `path` itself: a link there to a file elsewhere would write outside the folder."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)

@@ -181,3 +181,21 @@ def test_the_command_limits_reach_the_workers(
     assert set(limited) == over and over
     for key, error in limited.items():
         assert error == f"{key}: the number of patch mails is 3, over the limit of 2" + RAISE
+
+
+def test_links_planted_in_the_output_folder_are_never_written_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    for name in ("batch.sqlite", "batch.sqlite.partial", "index.html"):
+        (elsewhere / name).write_text("keep me\n")
+        (out / name).symlink_to(elsewhere / name)
+    assert main(["batch", str(REFERENCE_MBOX), "-o", str(out), "--workers", "1"]) == 2
+    error = f"patchscope: {out / 'index.html'}: refusing to write through a symbolic link\n"
+    assert capsys.readouterr().err == error
+    assert [(elsewhere / n).read_text() for n in sorted(p.name for p in elsewhere.iterdir())] == [
+        "keep me\n"
+    ] * 3
+    assert not (out / "batch.sqlite").is_symlink()

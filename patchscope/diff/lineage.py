@@ -26,6 +26,10 @@ from patchscope.errors import PatchscopeError
 
 DEFAULT_MODE = "100644"
 EXECUTABLE_MODE = "100755"
+# No source file comes near this many lines (the kernel's longest, generated register
+# headers, hold a few hundred thousand). A hunk naming a line past it is broken or hostile,
+# and a renamed file is written one filler per line up to the last line a hunk names.
+MAX_LINE = 1_000_000
 
 
 class ReplayError(PatchscopeError):
@@ -348,6 +352,8 @@ class _HunkPlacer:
         for h in self.fd.hunks:  # first make every position the hunks name explicit
             where = _where(self.replayer.label(self.patch), self.fd, h)
             last = h.old_start + h.old_len - 1 if h.old_len else h.old_start
+            if last > MAX_LINE:
+                raise ReplayError(f"{where}: names line {last}, past the {MAX_LINE} replayed")
             self.replayer.materialize(self.target, last, where)
         reader = _Reader(self.target.items, self.target.widths)
         cursor = 1  # the next old position to read

@@ -498,10 +498,7 @@ PAYLOADS = (
     "</textarea>", "<a href=\"javascript:x\">", "expression(alert(1))", "\u202e", "\x00",
     "=cmd|' /C calc'!A0", "+1", "-1", "@SUM(1)", "\tx", "\rx",
 )  # fmt: skip
-# Never empty: the page leaves an empty value out (no "file:" part at all).
 hostile_strings: st.SearchStrategy[str] = st.one_of(
     st.sampled_from(PAYLOADS),
-    st.lists(
-        st.sampled_from(PAYLOADS) | st.text(min_size=1, max_size=8), min_size=1, max_size=4
-    ).map("".join),
+    st.lists(st.sampled_from(PAYLOADS) | st.text(max_size=8), min_size=1, max_size=4).map("".join),
 )

@@ -85,3 +85,11 @@ def test_line_break_in_a_path_stays_on_the_error_line() -> None:
 def test_nul_in_a_path_fails_the_replay() -> None:
     """No file name holds a NUL: writing the composed trees once raised ValueError."""
     assert _replay_failures("nul-in-path.mbox") == ["patch 1/1: unsafe file path 'mm/\\x00toy.c'"]
+
+
+def test_renamed_file_at_a_line_no_file_has_fails_the_replay() -> None:
+    """A renamed file is written one filler per line: line 10**20 once took all memory."""
+    assert _replay_failures("rename-at-huge-line.mbox") == [
+        "patch 1/1: mm/new.c hunk @@ -99999999999999999999 +1 @@ (diff line 7): "
+        "names line 99999999999999999999, past the 1000000 replayed"
+    ]

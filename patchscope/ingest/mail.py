@@ -8,6 +8,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC
+from email.errors import HeaderParseError
 from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
@@ -202,9 +203,14 @@ def _header_values(msg: Message, name: str) -> list[str]:
 
 
 def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words; an unknown charset falls back to UTF-8 with replacement."""
+    """Decode RFC 2047 encoded words; an unknown charset falls back to UTF-8 with replacement,
+    broken base64 in a word leaves the value as it was sent."""
+    try:
+        words = decode_header(value)
+    except HeaderParseError:
+        words = [(value, None)]
     parts = []
-    for chunk, charset in decode_header(value):
+    for chunk, charset in words:
         parts.append(chunk if isinstance(chunk, str) else _decode_bytes(chunk, charset))
     return re.sub(r"\s*\n\s*", " ", "".join(parts)).strip()
 

@@ -93,3 +93,12 @@ def test_renamed_file_at_a_line_no_file_has_fails_the_replay() -> None:
         "patch 1/1: mm/new.c hunk @@ -99999999999999999999 +1 @@ (diff line 7): "
         "names line 99999999999999999999, past the 1000000 replayed"
     ]
+
+
+def test_broken_base64_word_is_kept_as_sent() -> None:
+    """An encoded word whose base64 cannot decode once raised HeaderParseError (atheris)."""
+    patch = load_series(str(FOUND / "bad-base64-word.eml")).patches[0]
+    assert patch.sender.name == "=?utf-8?b?a?="
+    recipients = [(p.name, p.email) for p in patch.recipients]
+    assert recipients == [("=?utf-8?b?abcde?=", "lee@example.org")]
+    assert patch.subject.title == "toy: =?utf-8?b?x?= broken words"

@@ -41,9 +41,9 @@ _SUBJECT_BRACKET = re.compile(rb"^(Subject:[ \t]*(?:Re:[ \t]*)*)\[[^\]\n]*\]", r
 _DIFF_LINE = re.compile(rb"^[ +-](?!--|\+\+)[^\n]*\n", re.MULTILINE)
 
 
-def _messages(path_bytes: bytes) -> tuple[bytes, ...]:
+def _messages(mbox: bytes) -> tuple[bytes, ...]:
     """An mbox cut before each From_ line; each message keeps its own From_ line."""
-    return tuple(m if m.endswith(b"\n") else m + b"\n" for m in _FROM_LINE.split(path_bytes))
+    return tuple(m if m.endswith(b"\n") else m + b"\n" for m in _FROM_LINE.split(mbox))
 
 
 def _diff_of(message: bytes) -> bytes | None:
@@ -106,7 +106,10 @@ FILE_DIFFS: tuple[bytes, ...] = (
 
 # --- values a hostile or broken sender puts where text is expected --------------------
 
-HEADER_NAMES = ("From", "Subject", "Message-Id", "In-Reply-To", "Content-Transfer-Encoding")
+HEADER_NAMES = (
+    "From", "To", "Cc", "Subject", "Message-Id", "In-Reply-To", "References", "Date",
+    "Content-Transfer-Encoding",
+)  # fmt: skip
 CHARSETS = (
     "utf-8", "us-ascii", "iso-8859-1", "iso-8859-15", "cp1252", "koi8-r", "shift_jis",
     "big5", "utf-16", "utf-32", "utf-7", "unknown-8bit", "x-no-such-charset", "rot13",

@@ -110,12 +110,29 @@ class PageRuns:
         """change() with an fn that returns interned states."""
         if start >= end:
             return
+        starts, states = self._starts, self._states
+        i = bisect_right(starts, start) - 1
+        if i + 1 == len(starts) or end <= starts[i + 1]:  # inside one run: the usual case
+            old, new = states[i], fn(states[i])
+            if new is old:
+                return
+            at = i
+            if starts[i] < start:  # keep the head of the run
+                at = i + 1
+                starts.insert(at, start)
+                states.insert(at, new)
+            else:
+                states[i] = new
+            if at + 1 == len(starts) or end < starts[at + 1]:  # and its tail
+                starts.insert(at + 1, end)
+                states.insert(at + 1, old)
+            self._coalesce(at, at + 2)
+            return
         first = self._split(start)
         last = self._split(end)
-        states = self._states
         for i in range(first, last):
             states[i] = fn(states[i])
-        self._coalesce(max(first - 1, 0), min(last + 1, len(self._starts)))
+        self._coalesce(max(first - 1, 0), min(last + 1, len(starts)))
 
     def count(self, start: int, end: int, test: Callable[[PageState], bool]) -> int:
         """How many pages of [start, end) pass test."""

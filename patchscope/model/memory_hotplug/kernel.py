@@ -541,8 +541,9 @@ class Kernel:
                 (s := self.sections.get(nr)) is not None and s.mem_map is not None
                 for nr in range(first, last + 1)
             )
-        first = c.page_va(start_pfn) >> c.vmemmap_page_shift
-        last = (c.page_va(end_pfn) - 1) >> c.vmemmap_page_shift
+        va, size, shift = c.vmemmap_start, c.struct_page_size, c.vmemmap_page_shift
+        first = (va + start_pfn * size) >> shift  # page_va(), inline: it is read on every read
+        last = (va + end_pfn * size - 1) >> shift
         if first == last:  # most reads are of one struct page
             return first in self.vmemmap
         return all(i in self.vmemmap for i in range(first, last + 1))

@@ -176,7 +176,8 @@ def struct_pages(
         k.bug(
             "memmap-use-after-free", f"struct pages of pfn {start:#x}-{end:#x} read, memmap freed"
         )
+    checked = bool(test) and k.config.debug_vm_pgflags
     for run in k.pages.runs(start, end):
-        if test and run[2].poisoned and k.config.debug_vm_pgflags:
+        if checked and run[2].poisoned:
             k.bug("poisoned-read", f"{test}() on poisoned struct page, pfn {run[0]:#x}")
         yield run

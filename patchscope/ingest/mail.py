@@ -239,7 +239,7 @@ def _codec(charset: str) -> str:
     rot13, zlib: bytes-to-bytes or str-to-str codecs), is taken for UTF-8."""
     try:
         info = codecs.lookup(charset)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         return "utf-8"
     return info.name if info._is_text_encoding else "utf-8"
 

@@ -102,3 +102,10 @@ def test_broken_base64_word_is_kept_as_sent() -> None:
     recipients = [(p.name, p.email) for p in patch.recipients]
     assert recipients == [("=?utf-8?b?abcde?=", "lee@example.org")]
     assert patch.subject.title == "toy: =?utf-8?b?x?= broken words"
+
+
+def test_nul_in_a_charset_name_reads_as_utf8() -> None:
+    """codecs.lookup raises ValueError on a NUL in the name (atheris)."""
+    patch = load_series(str(FOUND / "nul-in-charset.eml")).patches[0]
+    assert (patch.sender.name, patch.sender.email) == ("Kim Writer", "kim@example.org")
+    assert [p.email for p in patch.signed_off_by] == ["kim@example.org"]

@@ -22,6 +22,7 @@ from patchscope.errors import PatchscopeError
 LOCAL = "local"  # --scheduler local: a Dask LocalCluster on this machine
 CHUNKS_PER_WORKER = 8  # enough chunks to keep every worker busy to the end
 MAX_CHUNK = 16  # and small enough that the progress bar moves
+CONNECT_TIMEOUT = "10s"  # for a scheduler that does not answer
 
 
 class SchedulerError(PatchscopeError):
@@ -60,7 +61,7 @@ def open_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
                 )
                 client = stack.enter_context(dask.Client(stack.enter_context(cluster)))
             else:
-                client = stack.enter_context(dask.Client(scheduler, timeout="10s"))
+                client = stack.enter_context(dask.Client(scheduler, timeout=CONNECT_TIMEOUT))
         except (OSError, TimeoutError) as exc:
             raise SchedulerError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         with client.get_executor() as executor:

@@ -17,7 +17,7 @@ from patchscope.batch.discover import discover
 from patchscope.cli import main
 from tests.batch.conftest import SPECS, Archive
 from tests.batch.dump import rows
-from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX
+from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX, closed_port
 
 REFERENCE_KEY = "20190122103708.11043-1-osalvador@suse.de"
 RAISE = " (raise it with --max-patches)"
@@ -199,3 +199,17 @@ def test_links_planted_in_the_output_folder_are_never_written_through(
         "keep me\n"
     ] * 3
     assert not (out / "batch.sqlite").is_symlink()
+
+
+def test_a_scheduler_that_does_not_answer_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("patchscope.batch.execute.CONNECT_TIMEOUT", "1s")
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    code = main(["batch", str(REFERENCE_MBOX), "-o", str(tmp_path), "--scheduler", address])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"patchscope: cannot reach the Dask scheduler {address}: ")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "batch.sqlite").exists()

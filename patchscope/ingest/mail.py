@@ -141,10 +141,10 @@ def _parse(raw: bytes, origin: str) -> Message:
     head, blank, rest = raw.partition(b"\n\n")
     msg = BytesParser(policy=_RAW_HEADERS).parsebytes(head + blank, headersonly=True)
     # A line in the header block that is no header starts the body. compat32 hands such a
-    # line back re-decoded when it holds 8-bit bytes, which the raw rest cannot join: that
-    # rare message is parsed whole.
-    stray_8bit = bool(msg.get_payload()) and not head.isascii()
-    if msg.get_content_maintype() == "multipart" or stray_8bit:
+    # line back re-decoded (in the declared charset, which may not exist) when it holds
+    # 8-bit bytes, and the raw rest cannot join it: a header block with 8-bit bytes is
+    # parsed whole.
+    if msg.get_content_maintype() == "multipart" or not head.isascii():
         try:  # the parser recurses once per level: a thousand levels exhaust Python's stack
             return BytesParser(policy=_RAW_HEADERS).parsebytes(raw)
         except RecursionError:

@@ -109,3 +109,10 @@ def test_nul_in_a_charset_name_reads_as_utf8() -> None:
     patch = load_series(str(FOUND / "nul-in-charset.eml")).patches[0]
     assert (patch.sender.name, patch.sender.email) == ("Kim Writer", "kim@example.org")
     assert [p.email for p in patch.signed_off_by] == ["kim@example.org"]
+
+
+def test_8bit_charset_name_before_a_stray_line() -> None:
+    """The stray line was re-decoded in the declared charset, whose 8-bit name raised (atheris)."""
+    patch = load_series(str(FOUND / "charset-8bit-name-stray-line.eml")).patches[0]
+    assert patch.message.startswith("stray line café\n")
+    assert [(f.path, f.added, f.removed) for f in patch.files] == [("mm/toy.c", 1, 1)]

@@ -140,17 +140,20 @@ _PLAIN = frozenset({int, str, bool, type(None)})
 class Trace(Sequence[TraceEntry]):
     """Every modelled call so far, in order.
 
-    Calls are kept as plain tuples of plain values, which the garbage collector stops
-    tracking: a 1 TiB lifecycle records some 400,000 calls, and entries it kept tracking
-    (or holding on to live objects) made every full collection walk them all, a third of
-    the run's time. Entries are made when read.
+    Calls are kept flat, six plain values each (an argument that is an object is kept as
+    its type name, all a trace line shows of it) in one list: no container per call that
+    the garbage collector would have to track. A 1 TiB lifecycle records some 400,000
+    calls, and entries it kept tracking (or holding on to live objects) made every full
+    collection walk them all, a third of the run's time. Entries are made when read.
     """
 
+    WIDTH = len(TraceEntry._fields)
+
     def __init__(self) -> None:
-        self.calls: list[tuple[str, int, str, int, tuple[Any, ...], dict[str, Any] | None]] = []
+        self.calls: list[Any] = []
 
     def __len__(self) -> int:
-        return len(self.calls)
+        return len(self.calls) // self.WIDTH
 
     @overload
     def __getitem__(self, index: int) -> TraceEntry: ...
@@ -158,11 +161,12 @@ class Trace(Sequence[TraceEntry]):
     def __getitem__(self, index: slice) -> list[TraceEntry]: ...
     def __getitem__(self, index: int | slice) -> TraceEntry | list[TraceEntry]:
         if isinstance(index, slice):
-            return [TraceEntry._make(call) for call in self.calls[index]]
-        return TraceEntry._make(self.calls[index])
+            return [self[i] for i in range(len(self))[index]]
+        at = range(len(self))[index] * self.WIDTH
+        return TraceEntry._make(self.calls[at : at + self.WIDTH])
 
     def __iter__(self) -> Iterator[TraceEntry]:
-        return map(TraceEntry._make, self.calls)
+        return map(TraceEntry._make, zip(*[iter(self.calls)] * self.WIDTH, strict=True))
 
 
 def _plain(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -443,7 +447,7 @@ class Kernel:
         keywords = (
             dict(zip(kwargs, _plain(tuple(kwargs.values())), strict=True)) if kwargs else None
         )
-        self.trace.calls.append((self._step, self._stage_number, name, self._depth, kept, keywords))
+        self.trace.calls += (self._step, self._stage_number, name, self._depth, kept, keywords)
         self._depth += 1
         try:
             return fn(self, *args, **kwargs)

@@ -12,6 +12,7 @@ over the last half of the archive, which must not grow (target: last <= 1.1 x fi
 "CPUs busy" is the workers' CPU time over the wall clock: on a machine other work shares, a
 speed-up below the target with fewer CPUs busy than workers means the CPUs were not there;
 "series/CPU s" staying level from 1 to 2 workers says the pool itself costs next to nothing.
+"CPUs free" is what two busy loops were given just before the run (2.00 when idle).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,7 @@ class Timed:
     rss_last: int  # and over the last half
     cpu_seconds: float  # the workers' CPU time (and their git processes')
     load: float  # the machine's 1-minute load average when the run started
+    free: float  # CPUs two busy loops were given just before the run
 
 
 def specs(count: int, seed: int) -> list[Spec]:
@@ -73,7 +76,7 @@ def timed(tasks: Sequence[SeriesTask], workers: int) -> Timed:
         peaks.append((position[chunk.results[0].key], chunk.peak_rss_kib))
         cpu.append(chunk.cpu_seconds)
 
-    load = os.getloadavg()[0]
+    load, free = os.getloadavg()[0], free_cpus()
     start = time.perf_counter()
     with open_executor(workers, None) as executor:
         results = run_tasks(tasks, executor, workers=workers, done=done)
@@ -82,12 +85,25 @@ def timed(tasks: Sequence[SeriesTask], workers: int) -> Timed:
     first = max(rss for at, rss in peaks if at < half)
     last = max(rss for at, rss in peaks if at >= half)
     failed = sum(r.error is not None for r in results)
-    return Timed(workers, seconds, failed, first, last, sum(cpu), load)
+    return Timed(workers, seconds, failed, first, last, sum(cpu), load, free)
+
+
+def _spin(seconds: float) -> float:
+    start, cpu = time.perf_counter(), time.process_time()
+    while time.perf_counter() - start < seconds:
+        pass
+    return time.process_time() - cpu
+
+
+def free_cpus(seconds: float = 2.0) -> float:
+    """How many CPUs the machine gives two busy loops now: 2.0 on an idle machine."""
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        return sum(pool.map(_spin, [seconds, seconds])) / seconds
 
 
 def table(runs: Sequence[Timed], count: int) -> list[str]:
     head = ("workers", "seconds", "series/s", "speed-up", "CPU s", "series/CPU s", "CPUs busy")
-    head += ("load before",)
+    head += ("load before", "CPUs free")
     head += ("failed", "peak RSS MiB 1st/2nd half")
     one = runs[0].seconds
     cells = [head] + [
@@ -100,6 +116,7 @@ def table(runs: Sequence[Timed], count: int) -> list[str]:
             f"{count / r.cpu_seconds:.1f}",
             f"{r.cpu_seconds / r.seconds:.2f}",
             f"{r.load:.1f}",
+            f"{r.free:.2f}",
             str(r.failed),
             f"{r.rss_first / 1024:.0f} / {r.rss_last / 1024:.0f}",
         )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from patchscope import __version__
 from patchscope.batch.summary import Summary
 from patchscope.report.html import environment
-from patchscope.report.tables import neutralise
+from patchscope.report.tables import cell
 
 CSV_COLUMNS = (
     "key",
@@ -35,14 +35,15 @@ def index_html(rows: Sequence[Summary]) -> bytes:
 
 
 def index_csv(rows: Sequence[Summary]) -> bytes:
-    """Every cell through the report's formula neutralisation: titles and errors come from mail."""
+    """Every cell as the report's tables write one (formulas neutralised, a CR made a LF):
+    titles and errors come from mail."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_cell(neutralise(getattr(row, name))) for name in CSV_COLUMNS])
+        writer.writerow([_blank(cell(getattr(row, name))) for name in CSV_COLUMNS])
     return out.getvalue().encode()
 
 
-def _cell(value: object) -> object:
+def _blank(value: object) -> object:
     return "" if value is None else value

@@ -26,6 +26,17 @@ def test_csv_cells_that_start_a_formula_are_made_inert() -> None:
     assert table[1][error] == ""  # no error: an empty cell, not "None"
 
 
+def test_a_carriage_return_in_a_cell_cannot_start_a_row_of_its_own() -> None:
+    # a lone CR is a row end to a CSV reader; the formula after it must stay in its cell
+    rows = [summary("subject\r" + HOSTILE)]
+    text = index_csv(rows).decode()
+    # Python's csv module writes a lone CR unquoted (and reads it back), spreadsheets split there
+    assert "\r" not in text
+    table = list(csv.reader(io.StringIO(text)))
+    assert len(table) == 2
+    assert table[1][CSV_COLUMNS.index("title")] == "subject\n" + HOSTILE
+
+
 def test_html_escapes_every_string_from_mail() -> None:
     page = index_html([summary("<script>alert(1)</script>", error='"><img src=x>')]).decode()
     assert "<script>alert" not in page and "<img" not in page

@@ -3,6 +3,8 @@ calls: hot-add, online, offline and hot-remove of memory, v5.0 era."""
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from patchscope.model.memory_hotplug.kernel import (
     Kernel,
     KernelError,
@@ -271,6 +273,9 @@ def _grow_span(zone: Zone, start_pfn: int, nr_pages: int) -> None:
     zone.zone_start_pfn, zone.spanned_pages = lo, hi - lo
 
 
+_resource_start = attrgetter("start")
+
+
 @kernel_function()
 def walk_system_ram_range(
     k: Kernel, start_pfn: int, nr_pages: int, arg: list[int] | None, func: str
@@ -278,11 +283,15 @@ def walk_system_ram_range(
     """kernel/resource.c walk_system_ram_range(): call `func` on each stretch of
     [start_pfn, start_pfn+nr_pages) inside System RAM (holes are skipped); stop at the first
     non-zero return and pass it on."""
-    c = k.config
+    shift = k.config.page_shift
     end_pfn = start_pfn + nr_pages
-    for res in sorted(k.iomem, key=lambda r: r.start):
-        lo = max(start_pfn, -(-res.start >> c.page_shift))
-        hi = min(end_pfn, res.end >> c.page_shift)
+    for res in sorted(k.iomem, key=_resource_start):
+        lo = -(-res.start >> shift)
+        hi = res.end >> shift
+        if lo < start_pfn:  # clipped to the range without max()/min(): 3 walks a section
+            lo = start_pfn
+        if hi > end_pfn:
+            hi = end_pfn
         if hi > lo:
             ret: int = k.call(func, lo, hi - lo, arg)
             if ret:

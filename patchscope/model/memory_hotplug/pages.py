@@ -153,7 +153,9 @@ class PageRuns:
 
     def _coalesce(self, lo: int, hi: int) -> None:
         starts, states = self._starts, self._states
-        i, hi = max(lo, 1), min(hi, len(starts))
+        i, n = lo or 1, len(starts)  # (lo is never negative) no builtin calls: a hot path
+        if hi > n:
+            hi = n
         while i < hi:
             if states[i] is states[i - 1]:  # interned: equal means identical
                 del starts[i]
@@ -176,8 +178,10 @@ def struct_pages(
         k.bug(
             "memmap-use-after-free", f"struct pages of pfn {start:#x}-{end:#x} read, memmap freed"
         )
-    checked = bool(test) and k.config.debug_vm_pgflags
+    if not (test and k.config.debug_vm_pgflags):  # nothing to check on the way
+        yield from k.pages.runs(start, end)
+        return
     for run in k.pages.runs(start, end):
-        if checked and run[2].poisoned:
+        if run[2].poisoned:
             k.bug("poisoned-read", f"{test}() on poisoned struct page, pfn {run[0]:#x}")
         yield run

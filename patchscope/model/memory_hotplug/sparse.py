@@ -14,6 +14,9 @@ from patchscope.model.memory_hotplug.kernel import (
 from patchscope.model.memory_hotplug.page_alloc import get_order
 from patchscope.model.memory_hotplug.pages import ABSENT, PageState, struct_pages
 
+_ZEROED = PageState(present=True)  # new memmap comes zeroed
+_POISONED = PageState(present=True, poisoned=True)  # made once: every section sets them
+
 
 @kernel_function()
 def sparse_add_one_section(
@@ -21,7 +24,8 @@ def sparse_add_one_section(
 ) -> None:
     """mm/sparse.c sparse_add_one_section(): memmap and usemap for one new section, the
     memmap poisoned, the section marked present. -EEXIST if it already is."""
-    nr = k.config.section_nr(start_pfn)
+    c = k.config  # once: a series may pass a kernel whose every attribute is a lookup
+    nr = c.section_nr(start_pfn)
     mem_map = k.call("kmalloc_section_memmap", nr, nid, altmap)
     section = k.sections.get(nr)
     if section is not None and section.present:
@@ -31,9 +35,8 @@ def sparse_add_one_section(
             k.helper("free_memmap_block", mem_map, altmap)
         raise KernelError("EEXIST", f"section {nr} is already present")
     section = k.sections[nr] = MemSection(nr, nid, usemap=True, mem_map=mem_map)
-    end = start_pfn + k.config.pages_per_section
-    k.pages.change(start_pfn, end, lambda _: PageState(present=True))  # memmap came zeroed
-    k.call("page_init_poison", start_pfn, k.config.pages_per_section)
+    k.pages.change(start_pfn, start_pfn + c.pages_per_section, lambda _: _ZEROED)
+    k.call("page_init_poison", start_pfn, c.pages_per_section)
     section.has_mem_map = True
 
 
@@ -100,9 +103,7 @@ def page_init_poison(k: Kernel, start_pfn: int, nr_pages: int) -> None:
         k.bug(
             "memmap-use-after-free", f"page_init_poison() on unmapped memmap at pfn {start_pfn:#x}"
         )
-    k.pages.change(
-        start_pfn, start_pfn + nr_pages, lambda _: PageState(present=True, poisoned=True)
-    )
+    k.pages.change(start_pfn, start_pfn + nr_pages, lambda _: _POISONED)
 
 
 @kernel_function()
@@ -113,11 +114,12 @@ def sparse_remove_one_section(
     its hwpoison marks are cleared and its memmap and usemap freed."""
     section = k.sections[nr]
     section.present = section.has_mem_map = False
-    start = k.config.section_start_pfn(nr)
-    k.call("clear_hwpoisoned_pages", start + map_offset, k.config.pages_per_section - map_offset)
+    c = k.config
+    start = c.section_start_pfn(nr)
+    k.call("clear_hwpoisoned_pages", start + map_offset, c.pages_per_section - map_offset)
     k.call("free_section_usemap", nr, altmap)
     del k.sections[nr]
-    k.pages.change(start, start + k.config.pages_per_section, lambda _: ABSENT)
+    k.pages.change(start, start + c.pages_per_section, lambda _: ABSENT)
 
 
 @kernel_function()

@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 
 from patchscope import limits
-from patchscope.commands.output import printable
 from patchscope.errors import EXIT_BAD_INPUT, PatchscopeError
 
 FAIL_ON = ["error", "warning", "info", "never"]
@@ -174,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             return run(args)
     except PatchscopeError as exc:
-        print(f"patchscope: {printable(str(exc))}", file=sys.stderr)
+        print(f"patchscope: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return EXIT_BAD_INPUT

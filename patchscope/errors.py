@@ -1,13 +1,10 @@
 """One error hierarchy; the CLI turns every one of these into a line on stderr and exit 2."""
 
-import re
+from patchscope.printable import printable
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
-
-# Every character str.splitlines() breaks a line at.
-_LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 class PatchscopeError(Exception):
@@ -16,9 +13,9 @@ class PatchscopeError(Exception):
     exit_code = EXIT_BAD_INPUT
 
     def __str__(self) -> str:
-        """One line, whatever a mail put into it (a CR in a path, a LF in a C-quoted name):
-        a line break is written as a Python literal writes it."""
-        return _LINE_BREAKS.sub(lambda found: ascii(found[0])[1:-1], super().__str__())
+        """One printable line, whatever a mail put into it (a CR in a path, a LF in a C-quoted
+        name, an escape sequence): such characters are written as Python literals."""
+        return printable(super().__str__())
 
 
 class SourceError(PatchscopeError):

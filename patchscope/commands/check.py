@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 from patchscope.baseline import Judged, fails, find_baseline, judge
 from patchscope.checks.run import run_checks
-from patchscope.commands.output import printable, write_json, write_text
+from patchscope.commands.output import write_json, write_text
 from patchscope.errors import EXIT_CLEAN, EXIT_FINDINGS
 from patchscope.findings import Finding, sort_findings
 from patchscope.pipeline import Analysis, analyse
+from patchscope.printable import printable
 
 SCHEMA_VERSION = 1
 

@@ -7,10 +7,11 @@ import json
 import sys
 
 from patchscope.code.model import Change, Definition, SeriesFacts
-from patchscope.commands.output import printable, write_text
+from patchscope.commands.output import write_text
 from patchscope.errors import EXIT_CLEAN
 from patchscope.graph.build import area_of, guard_text
 from patchscope.pipeline import analyse
+from patchscope.printable import printable
 
 SCHEMA_VERSION = 1
 COLUMNS = ("patch", "kind", "name", "file", "line", "change", "detail", "area", "guard")

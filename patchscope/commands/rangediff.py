@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from patchscope.commands.output import printable, write_json, write_text
+from patchscope.commands.output import write_json, write_text
 from patchscope.diff.rangediff import PatchRef, RangeDiff, RangeEntry, marker, range_diff
 from patchscope.errors import EXIT_CLEAN
 from patchscope.ingest.series import Series
 from patchscope.pipeline import load_series
+from patchscope.printable import printable
 
 SCHEMA_VERSION = 1
 ABBREV = 7  # patch-id digits shown, as git shows abbreviated commit ids

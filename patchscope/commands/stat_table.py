@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from patchscope.commands.output import printable
 from patchscope.diff.model import Diffstat
+from patchscope.printable import printable
 from patchscope.verify import Verified
 
 _MARK = {True: Text("ok", style="green"), False: Text("MISMATCH", style="bold red")}

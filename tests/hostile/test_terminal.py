@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from patchscope.commands.output import printable
+from patchscope.printable import printable
 from tests.hostile import corpus
 from tests.hostile.harness import run
 

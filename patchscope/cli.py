@@ -80,7 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--block-size", help="memory block size (default: the arch's)")
     replay.add_argument("--driver", help="who hot-adds: acpi (default), hyperv, xen, devm")
     replay.add_argument("--chunk", help="bytes per add_memory() call (default: the driver's)")
-    replay.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE")
+    replay.add_argument(
+        "--config", nargs="*", default=[], metavar="KEY=VALUE", help="CONFIG_DEBUG_VM=n, ..."
+    )
+    replay.add_argument("--kconfig", metavar="PATH", help="read the options from a full .config")
     replay.add_argument("--offline", action="store_true", help="never use the network")
     replay.add_argument("--json", action="store_true")
     limits.add_flags(replay)

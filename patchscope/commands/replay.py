@@ -4,6 +4,7 @@ every stage) of a series and print the observables, the trace and the findings."
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +18,7 @@ DEFAULT_SERIES = Path(__file__).resolve().parents[2] / "series" / "memmap-hotadd
 
 
 def main(args: argparse.Namespace) -> int:
+    from patchscope.model.memory_hotplug.config import ModelInputError
     from patchscope.model.memory_hotplug.flows import (
         flow_named,
         parse_params,
@@ -24,12 +26,16 @@ def main(args: argparse.Namespace) -> int:
         replay_all,
         with_defaults,
     )
+    from patchscope.model.memory_hotplug.kconfig import read_kconfig
     from patchscope.model.memory_hotplug.stages import model_name, series_model
     from patchscope.pipeline import load_series
 
     flow = flow_named(args.flow)
+    kconfig = read_kconfig(args.kconfig) if args.kconfig else None
+    if kconfig and args.arch and args.arch != kconfig.arch:
+        raise ModelInputError(f"--arch {args.arch}, but the --kconfig file is for {kconfig.arch}")
     given = {
-        "arch": args.arch,
+        "arch": args.arch or (kconfig and kconfig.arch),
         "size": args.size,
         "start": args.start,
         "block_size": args.block_size,
@@ -37,7 +43,10 @@ def main(args: argparse.Namespace) -> int:
         "chunk": args.chunk,
         "config": args.config,
     }
-    params = with_defaults(flow, parse_params(**given), [k for k, v in given.items() if v])
+    params = parse_params(**given)
+    if kconfig:  # the file first, so that --config overrides it
+        params = dataclasses.replace(params, config=kconfig.options + params.config)
+    params = with_defaults(flow, params, [k for k, v in given.items() if v])
     source = args.series or str(DEFAULT_SERIES)
     series = load_series(source, offline=args.offline)
     stages = series_model(series, model_name(source))
@@ -45,6 +54,8 @@ def main(args: argparse.Namespace) -> int:
         documents = replay_all(flow, params, stages)
     else:
         documents = [replay(flow, params, stages, stage=args.stage).to_json()]
+    if kconfig:
+        documents = [{**document, "kconfig": kconfig.to_json()} for document in documents]
     if args.json:
         write_json(documents if args.all_stages else documents[0])
     else:
@@ -56,6 +67,10 @@ def main(args: argparse.Namespace) -> int:
 def _print(document: Mapping[str, Any]) -> None:
     out = sys.stdout
     out.write(f"{document['flow']} on {document['arch']} at stage {document['stage']}\n")
+    if "kconfig" in document:
+        kconfig = document["kconfig"]
+        read = " ".join(f"{key}={'y' if on else 'n'}" for key, on in kconfig["read"].items())
+        out.write(f"kconfig {kconfig['path']}: {read}; {len(kconfig['ignored'])} ignored\n")
     out.write("observables:\n")
     out.writelines(f"  {key}: {value}\n" for key, value in document["observables"].items())
     if "delta" in document:

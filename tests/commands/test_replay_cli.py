@@ -99,3 +99,36 @@ def test_driver_and_chunk_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert chunked["params"]["chunk"] == 256 << 20
     assert main(["replay", "hot-add", "--chunk", "0"]) == 2
     assert "--chunk 0 is not a positive size" in capsys.readouterr().err
+
+
+def _poisoned_reads(capsys: pytest.CaptureFixture[str], stage: str, *config: str) -> int:
+    doc = _json(capsys, "replay", "online", "--stage", stage, "--json", "--config", *config)
+    assert isinstance(doc, dict)
+    return sum(f["rule"] == "invariant-poisoned-read" for f in doc["findings"])
+
+
+def test_debug_vm_pgflags_turns_the_poisoned_read_check_on_and_off(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Patch 3 leaves the memmap poisoned where online reads it; only a kernel with
+    DEBUG_VM_PGFLAGS checks PageXxx() on a poisoned struct page."""
+    assert _poisoned_reads(capsys, "3", "CONFIG_DEBUG_VM_PGFLAGS=y") > 0
+    assert _poisoned_reads(capsys, "3", "CONFIG_DEBUG_VM_PGFLAGS=n") == 0
+    assert _poisoned_reads(capsys, "3", "CONFIG_DEBUG_VM=n") == 0  # PGFLAGS depends on it
+    assert _poisoned_reads(capsys, "2", "CONFIG_DEBUG_VM_PGFLAGS=y") == 0  # before patch 3
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        ("CONFIG_DEBUG_VM_PGFLAGS=m", "CONFIG_DEBUG_VM_PGFLAGS=m: a bool option is built in"),
+        ("CONFIG_NUMA=y", "unknown key 'CONFIG_NUMA' (accepted: CONFIG_DEBUG_VM, "),
+        ("debug_vm=n", "unknown key 'debug_vm'"),
+    ],
+)
+def test_a_bad_config_option_is_one_line(
+    capsys: pytest.CaptureFixture[str], config: str, problem: str
+) -> None:
+    assert main(["replay", "hot-add", "--config", config]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"patchscope: --config: {problem}") and err.count("\n") == 1

@@ -24,15 +24,15 @@ def test_sizes_and_addresses_in_every_form() -> None:
 
 
 def test_config_items() -> None:
-    p = parse_params(config=["debug_vm=n", "nr_nodes=2", "boot_memory_end=64G"])
-    assert p.config == (("debug_vm", 0), ("nr_nodes", 2), ("boot_memory_end", 64 << 30))
+    p = parse_params(config=["CONFIG_DEBUG_VM=n", "nr_nodes=2", "boot_memory_end=64G"])
+    assert p.config == (("CONFIG_DEBUG_VM", 0), ("nr_nodes", 2), ("boot_memory_end", 64 << 30))
 
 
 @pytest.mark.parametrize(
     ("given", "problem"),
     [
         ({"size": "3X"}, "--size: bad size or address '3X'"),
-        ({"config": ["debug_vm"]}, "--config wants KEY=VALUE, got 'debug_vm'"),
+        ({"config": ["CONFIG_DEBUG_VM"]}, "--config wants KEY=VALUE, got 'CONFIG_DEBUG_VM'"),
         ({"driver": "virtio"}, "unknown driver 'virtio'"),
         ({"online_type": "sideways"}, "unknown online type 'sideways'"),
     ],

@@ -17,6 +17,7 @@ from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding
 from patchscope.model.memory_hotplug import invariants
 from patchscope.model.memory_hotplug.config import Config, config_for, parse_size
+from patchscope.model.memory_hotplug.kconfig import config_fields, option
 from patchscope.model.memory_hotplug.kernel import (
     Kernel,
     KernelError,
@@ -53,7 +54,8 @@ class FlowParams:
     start: int = 4 * GIB
     block_size: int | None = None  # None: the arch's (or x86_64's probed) memory block size
     driver: Driver = "acpi"
-    config: tuple[tuple[str, int], ...] = ()  # Config field overrides, e.g. debug_vm=0
+    # Kconfig symbols (CONFIG_DEBUG_VM=0) and machine keys (nr_nodes=2), a later one winning
+    config: tuple[tuple[str, int], ...] = ()
     online_type: OnlineType = "movable"
     blocks: tuple[int, ...] | None = None  # memory blocks of the range, in order; None: all
     holes: tuple[tuple[int, int], ...] = ()  # (offset, size) in bytes: not System RAM
@@ -79,7 +81,7 @@ def parse_params(**given: Any) -> FlowParams:
         if given.get(key) is not None:
             params[key] = _size(key, given[key])
     if given.get("config"):
-        params["config"] = tuple(_config_item(item) for item in given["config"])
+        params["config"] = _config_items(given["config"])
     for key in ("arch", "driver", "online_type"):
         if given.get(key) is not None:
             params[key] = given[key]
@@ -99,23 +101,22 @@ def _size(key: str, text: str | int) -> int:
         raise FlowError(f"--{key.replace('_', '-')}: {exc}") from None
 
 
-def _config_item(item: str) -> tuple[str, int]:
-    key, sep, value = item.partition("=")
-    if not sep or not key:
-        raise FlowError(f"--config wants KEY=VALUE, got '{item}'")
-    words = {"y": 1, "yes": 1, "true": 1, "n": 0, "no": 0, "false": 0}
-    word = value.strip().lower()
-    return key.strip(), words[word] if word in words else _size("config", value.strip())
+def _config_items(items: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    options = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise FlowError(f"--config wants KEY=VALUE, got '{item}'")
+        if (one := option(key.strip(), value.strip())) is not None:
+            options.append(one)
+    return tuple(options)
 
 
 def make_config(p: FlowParams) -> Config:
-    overrides: dict[str, int] = dict(p.config)
+    overrides = config_fields(p.arch, p.config)
     if p.block_size is not None:
         overrides["memory_block_size"] = p.block_size
-    try:
-        return config_for(p.arch, **overrides)
-    except (TypeError, ValueError) as exc:
-        raise FlowError(f"cannot configure {p.arch}: {exc}") from None
+    return config_for(p.arch, **overrides)
 
 
 # --- the flows --------------------------------------------------------------------------

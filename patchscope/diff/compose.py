@@ -82,7 +82,8 @@ def _run_git(root: Path) -> bytes:
     try:
         done = subprocess.run(command, cwd=root, env=env, capture_output=True, check=False)
     except OSError as error:
-        raise PatchscopeError(f"cannot run git to count the composed diffstat: {error}") from None
+        why = error.strerror or "it could not be started"
+        raise PatchscopeError(f"cannot run git to count the composed diffstat: {why}") from None
     if done.returncode not in (0, 1):  # --no-index exits 1 when the trees differ
         message = done.stderr.decode(errors="replace").strip().splitlines()
         raise PatchscopeError(f"git diff --no-index failed: {message[0] if message else '?'}")

@@ -277,8 +277,13 @@ def patch_ids(patches: Sequence[Patch]) -> list[str | None]:
             capture_output=True,
             check=True,
         )
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise PatchIdError(f"git patch-id failed on the rebuilt diffs: {exc}") from None
+    except OSError as exc:
+        why = exc.strerror or "it could not be started"
+        raise PatchIdError(f"cannot run git patch-id on the rebuilt diffs: {why}") from None
+    except subprocess.CalledProcessError as exc:
+        said = exc.stderr.decode(errors="replace").strip().splitlines()
+        why = said[0] if said else f"exit code {exc.returncode}"
+        raise PatchIdError(f"git patch-id failed on the rebuilt diffs: {why}") from None
     found: dict[int, str] = {}
     for line in run.stdout.decode().splitlines():
         patch_id, index = line.split()

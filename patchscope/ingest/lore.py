@@ -103,9 +103,25 @@ def _download(msgid: str, target: Path) -> None:
             raise SourceError(f"lore has no thread for {msgid}") from None
         raise SourceError(f"lore unreachable: HTTP {exc.code} {exc.reason} for {url}") from None
     except urllib.error.URLError as exc:
-        raise SourceError(f"lore unreachable: {exc.reason}") from None
+        raise SourceError(f"lore unreachable: {_why(exc.reason)}") from None
     except _network_errors() as exc:
-        raise SourceError(f"lore unreachable: {exc}") from None
+        raise SourceError(f"lore unreachable: {_why(exc)}") from None
+
+
+def _why(failure: object) -> str:
+    """A network failure in a few words: the system's description of an OS error (without
+    Python's "[Errno N]"), else what kind of failure it was."""
+    import http.client
+
+    if isinstance(failure, str):
+        return failure
+    if isinstance(failure, TimeoutError):
+        return f"no answer within {TIMEOUT_SECONDS} s"
+    if isinstance(failure, http.client.IncompleteRead):
+        return "the answer was cut short"
+    if isinstance(failure, OSError) and failure.strerror:
+        return failure.strerror
+    return "the connection failed"
 
 
 def _store(msgid: str, compressed: BinaryIO, target: Path) -> None:
@@ -143,7 +159,11 @@ def _gunzip_capped(msgid: str, compressed: BinaryIO) -> Iterator[bytes]:
                         f"the limit (raise it with {limits.flag('max_input_bytes')})"
                     )
                 yield chunk
-    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise SourceError(f"lore sent a broken gzip stream for {msgid}: {exc}") from None
+    except gzip.BadGzipFile:
+        raise SourceError(f"lore sent a broken gzip stream for {msgid}: not gzip") from None
+    except EOFError:
+        raise SourceError(f"lore sent a broken gzip stream for {msgid}: it ends early") from None
+    except zlib.error:
+        raise SourceError(f"lore sent a broken gzip stream for {msgid}: corrupt data") from None
     except _network_errors() as exc:
-        raise SourceError(f"lore unreachable: {exc}") from None
+        raise SourceError(f"lore unreachable: {_why(exc)}") from None

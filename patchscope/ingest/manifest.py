@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,8 @@ class Manifest:
 
 def read_manifest(path: Path) -> Manifest:
     """Parse and check the keys every manifest needs; other keys belong to later stages."""
+    import tomllib  # here: a series read from mail never pays for the TOML parser
+
     try:
         with path.open("rb") as handle:
             table = tomllib.load(handle)

@@ -460,3 +460,21 @@ def test_unsafe_path_is_refused() -> None:
     )
     with pytest.raises(ReplayError, match=r"unsafe file path '\.\./evil\.c'"):
         compose([(1, parse_diff(diff).files)])
+
+
+def test_small_trees_are_written_to_memory_unless_tmpdir_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The composed trees go to /dev/shm where it can take them; TMPDIR and large trees keep
+    tempfile's default, and the count is the same wherever it is made."""
+    from patchscope.diff import compose as module
+
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(module, "_MEMORY_BACKED", tmp_path)
+    assert module._scratch(1024) == tmp_path
+    assert module._scratch(module._IN_MEMORY_MAX + 1) is None
+    monkeypatch.setattr(module, "_MEMORY_BACKED", tmp_path / "absent")
+    assert module._scratch(1024) is None
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(module, "_MEMORY_BACKED", tmp_path)
+    assert module._scratch(1024) is None

@@ -3,7 +3,8 @@
 stat` against `b4 --offline-mode am`, on the reference thread and on the corpus series of
 median size.
 
-Run by hand from the repository's top, never by pytest: `python -m bench.startup [--reps K]`.
+Run by hand from the repository's top, never by pytest: `python -m bench.startup [--reps K]
+[--against DIR]` (DIR: an earlier checkout, e.g. from `git archive`, timed beside this one).
 It needs b4 (the `bench` extra), perl, and Debian's linux-source-6.1 for checkpatch.pl (see
 bench/check.py). Every command is a subprocess in the stat bench's sandbox, run once to check
 it works, then all in turn, K rounds; the table shows each one's median wall time and the
@@ -95,6 +96,9 @@ def timed_rounds(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=7, help="rounds of timing")
+    parser.add_argument(
+        "--against", metavar="DIR", help="also time an earlier checkout's patchscope (its top)"
+    )
     args = parser.parse_args(argv)
     median = median_series(CORPUS)
     with tempfile.TemporaryDirectory(prefix="patchscope-bench-") as tmp:
@@ -102,18 +106,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         script = checkpatch(Path(tmp))
         _say(f"corpus series of median size: {median.name} ({median.stat().st_size:,} bytes)")
         found = [p for mbox in (REFERENCE, median) for p in pairs(sandbox, mbox, script)]
-        _say(f"timing {2 * len(found)} commands, {args.reps} rounds")
-        commands = [argv for p in found for argv in (p.baseline, p.ours)]
-        times = timed_rounds(sandbox, commands, args.reps)
+        # the earlier checkout runs through the same console script, its package found first
+        earlier = ["env", f"PYTHONPATH={args.against}"] if args.against else None
+        runs = [[p.baseline, p.ours] + ([[*earlier, *p.ours]] if earlier else []) for p in found]
+        _say(f"timing {sum(map(len, runs))} commands, {args.reps} rounds")
+        times = iter(timed_rounds(sandbox, [argv for run in runs for argv in run], args.reps))
     rows = [["input", "command", "wall s", "CPU s", "ratio wall", "ratio CPU", "target", ""]]
-    for i, p in enumerate(found):
-        (base_wall, base_cpu), (wall, cpu) = times[2 * i], times[2 * i + 1]
+    for p, run in zip(found, runs, strict=True):
+        base_wall, base_cpu = next(times)
         rows.append([p.label, p.baseline[0] if p.baseline[0] == "perl" else "b4"])
         rows[-1] += [f"{base_wall:.3f}", f"{base_cpu:.3f}", "1.00", "1.00", "", ""]
-        ratio_wall, ratio_cpu = wall / base_wall, cpu / base_cpu
-        rows.append(["", "patchscope", f"{wall:.3f}", f"{cpu:.3f}"])
-        rows[-1] += [f"{ratio_wall:.2f}", f"{ratio_cpu:.2f}", f"<= {TARGET}"]
-        rows[-1].append(_met(max(ratio_wall, ratio_cpu) <= TARGET))
+        for name in ["patchscope", f"patchscope of {args.against}"][: len(run) - 1]:
+            wall, cpu = next(times)
+            ratio_wall, ratio_cpu = wall / base_wall, cpu / base_cpu
+            rows.append(["", name, f"{wall:.3f}", f"{cpu:.3f}"])
+            rows[-1] += [f"{ratio_wall:.2f}", f"{ratio_cpu:.2f}", f"<= {TARGET}"]
+            rows[-1].append(_met(max(ratio_wall, ratio_cpu) <= TARGET))
     report = [*aligned(rows), "", "what each first run found:"]
     for p in found:
         report += [f"  {p.label}: {' | '.join(filter(None, p.found))}"]

@@ -51,6 +51,8 @@ def default_folder(series_name: str) -> Path:
 
 @dataclass(frozen=True)
 class Written:
+    """Where the report went, and what the command tells about it."""
+
     folder: Path
     # Why the page has no call-graph picture (and there is no graph.svg); None: it has one.
     no_picture: str | None = None
@@ -170,7 +172,6 @@ def _render(content: Content, graph: nx.MultiDiGraph) -> tuple[dict[str, bytes],
     classes = highlight_classes(graph)
     dot = to_dot(graph)
     files = {"graph.graphml": render(graph, "graphml"), "graph.dot": dot.encode("utf-8")}
-    picture = None
     no_picture = None
     try:
         picture = clean_svg(render_svg(dot, PICTURE_ENGINE).encode(), classes, PICTURE_SCALE)

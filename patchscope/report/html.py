@@ -83,7 +83,10 @@ def environment() -> Environment:
 
 
 def render(
-    content: Content, graph_svg: Markup | None, areas: dict[str, str], no_picture: str | None
+    content: Content,
+    graph_svg: Markup | None,
+    areas: dict[str, str],
+    no_picture: str | None = None,
 ) -> str:
     """The page; `areas` maps each area the graph holds to its fill colour, for the legend.
     Without `graph_svg`, `no_picture` says why Graphviz could not draw the graph."""

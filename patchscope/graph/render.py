@@ -97,13 +97,16 @@ def _call(store: wasmtime.Store, exports: Any, dot: str, engine: str) -> tuple[s
     def put(text: str) -> int:
         data = text.encode("utf-8") + b"\0"
         address: int = exports["malloc"](store, len(data))
+        if address == 0:  # past MAX_MEMORY
+            raise GraphvizError(f"the graph is too big to draw: {len(data)} bytes of DOT")
         memory.write(store, data, address)
         return address
 
     length = exports["malloc"](store, 4)
     result = exports["graphviz_render"](store, put(dot), put("svg"), put(engine), length)
     error = exports["graphviz_last_error"](store)
-    message = bytes(memory.read(store, error, error + 4096)).split(b"\0")[0] if error else b""
+    end = min(error + 4096, memory.data_len(store))
+    message = bytes(memory.read(store, error, end)).split(b"\0")[0] if error else b""
     if result == 0:
         return None, message.decode("utf-8", "replace")
     size = int.from_bytes(memory.read(store, length, length + 4), "little")

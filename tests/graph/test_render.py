@@ -114,6 +114,10 @@ def test_past_the_limit_is_too_big(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render, "MAX_MEMORY", 2 << 20)  # less than Graphviz starts with
     with pytest.raises(GraphvizError, match="Graphviz \\(dot\\) stopped"):
         render_svg(CLUSTERS)
+    monkeypatch.setattr(render, "MAX_MEMORY", 4 << 20)  # Graphviz starts with 2.2 MiB
+    long = CLUSTERS.replace('label="mm"', f'label="{"m" * (3 << 20)}"')
+    with pytest.raises(GraphvizError, match=f"too big to draw: {len(long) + 1} bytes of DOT"):
+        render_svg(long)
 
 
 def test_compiled_module_is_kept_in_the_cache_folder(fresh_module: Path) -> None:

@@ -1,8 +1,10 @@
-"""Shared test helpers: the reference thread's path and small real git series."""
+"""Shared test helpers: the reference thread's path, small real git series, and the
+`needs_tool` marker for tests that need a program or file that pip cannot install."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 from dataclasses import dataclass
@@ -158,3 +160,40 @@ def no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Lore at a port nobody listens on, the cache in tmp_path: nothing leaves this machine."""
     monkeypatch.setenv("PATCHSCOPE_LORE_URL", f"http://127.0.0.1:{closed_port()}/all")
     monkeypatch.setenv("PATCHSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+
+
+# --- tests that need a system tool --------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)  # before the fixtures of the test are set up
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("needs_tool"):
+        require_tool(*mark.args, **mark.kwargs)
+
+
+def require_tool(*names: str, apt: str) -> None:
+    """Skip the test unless one of `names` is here: a program found on PATH, or an absolute
+    path that exists. Under CI=true a missing tool fails the test instead, since CI installs
+    every tool (.ci/run) and must really run what needs one.
+
+    Mark a test (or a module, with `pytestmark`) rather than calling this directly, so that
+    `pytest -m "not needs_tool"` selects what runs with Python and git alone:
+
+        @pytest.mark.needs_tool("qemu-system-x86_64", apt="qemu-system-x86")
+        @pytest.mark.needs_tool("/usr/src/linux-source-6.1.tar.xz", apt="linux-source-6.1")
+    """
+    if any(_present(name) for name in names):
+        return
+    reason = f"needs {' or '.join(names)} (apt-get install {apt})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI=true, so a test that needs it may not be skipped")
+    pytest.skip(reason)
+
+
+def _present(name: str) -> bool:
+    """A program on PATH, or a path that exists and is not /dev/null bound over it (how
+    .ci/bare hides a tool)."""
+    if not os.path.isabs(name):
+        found = shutil.which(name)
+        return found is not None and not os.path.samefile(found, os.devnull)
+    return os.path.exists(name) and not os.path.samefile(name, os.devnull)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from patchscope.errors import EXIT_CLEAN
@@ -18,7 +19,12 @@ def main(args: argparse.Namespace) -> int:
         offline=args.offline,
         baseline=args.baseline,
     )
-    folder = write_report(request)
+    written = write_report(request)
+    if written.no_picture is not None:
+        print(
+            f"patchscope: warning: the report has no call-graph picture: {written.no_picture}",
+            file=sys.stderr,
+        )
     if not getattr(args, "quiet", False):
-        print(f"report written to {folder / 'index.html'}")
+        print(f"report written to {written.folder / 'index.html'}")
     return EXIT_CLEAN

@@ -82,8 +82,14 @@ def environment() -> Environment:
     )
 
 
-def render(content: Content, graph_svg: Markup, areas: dict[str, str]) -> str:
-    """The page; `areas` maps each area the graph holds to its fill colour, for the legend."""
+def render(
+    content: Content,
+    graph_svg: Markup | None,
+    areas: dict[str, str],
+    no_picture: str | None = None,
+) -> str:
+    """The page; `areas` maps each area the graph holds to its fill colour, for the legend.
+    Without `graph_svg`, `no_picture` says why Graphviz could not draw the graph."""
     anchors = finding_anchors(content.findings)
     muted = content.muted
     template = environment().get_template("index.html.j2")
@@ -95,6 +101,7 @@ def render(content: Content, graph_svg: Markup, areas: dict[str, str]) -> str:
         severities=Counter(f.severity for f in content.findings if f.fingerprint not in muted),
         muted=muted,
         graph_svg=graph_svg,
+        no_picture=no_picture,
         areas=sorted(areas.items()),
         bar_width=BAR_WIDTH,
         cover_claimed=content.series.cover.claimed if content.series.cover else None,

@@ -10,15 +10,12 @@ without pulling in a browser engine, hence the short walk below.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from patchscope.graph.export import GraphvizError
 from patchscope.report.modelpart import StepChart
 
 _SVG_NS = "http://www.w3.org/2000/svg"
@@ -54,26 +51,6 @@ _ATTRIBUTES = frozenset(
 )
 _SIZE = re.compile(r"([0-9.]+)([a-z]*)")
 BAR_WIDTH = 160  # pixels for the largest count of the series
-
-
-# The page's picture: a force-directed layout keeps a graph of a few hundred entities near
-# square (the layered drawing of the reference series is 4000 x 11500 pt, mostly empty);
-# prism removes overlaps deterministically.
-_OVERVIEW = ("-Ksfdp", "-Goverlap=prism", "-Tsvg")
-
-
-def overview(dot_text: str) -> bytes:
-    """Graphviz's force-directed drawing of DOT text, for the page (graph.svg keeps `dot`'s)."""
-    dot = shutil.which("dot")
-    if dot is None:
-        raise GraphvizError("graphviz's 'dot' is not installed; the report's picture needs it")
-    done = subprocess.run(
-        [dot, *_OVERVIEW], input=dot_text.encode("utf-8"), capture_output=True, check=False
-    )
-    if done.returncode != 0:
-        error = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GraphvizError(f"dot -Ksfdp failed: {error[0] if error else done.returncode}")
-    return done.stdout
 
 
 def clean_svg(data: bytes, classes: Mapping[str, str], scale: float = 1.0) -> Markup:

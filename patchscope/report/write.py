@@ -26,6 +26,10 @@ FILES = ("index.html", *(f"{t}.csv" for t in COLUMNS), "graph.graphml", "graph.d
 MODEL_FAILED = "model-failed"  # the series has a model, but it could not replay the series
 # Graphviz's 14 pt labels drawn at about 10 px: a few hundred entities fit a few screens.
 PICTURE_SCALE = 0.55
+# The page's picture: a force-directed layout keeps a graph of a few hundred entities near
+# square (the layered drawing of the reference series is 3600 x 12300 pt, mostly empty);
+# to_dot's overlap=scale spreads it until no two nodes overlap, deterministically.
+PICTURE_ENGINE = "sfdp"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
@@ -45,8 +49,20 @@ def default_folder(series_name: str) -> Path:
     return Path("reports") / name
 
 
-def write_report(request: Request) -> Path:
-    """Write every file of the report; returns the folder. Inputs are never overwritten."""
+@dataclass(frozen=True)
+class Written:
+    """Where the report went, and what the command tells about it."""
+
+    folder: Path
+    # Why the page has no call-graph picture (and there is no graph.svg); None: it has one.
+    no_picture: str | None = None
+
+
+def write_report(request: Request) -> Written:
+    """Write every file of the report. Inputs are never overwritten.
+
+    When Graphviz cannot draw the graph (a broken install, a graph past its size limit)
+    the report is still written, without the pictures: the page says why."""
     if request.output is not None:  # known before the work: refuse at once
         _refuse_inputs(request, request.output)
     content, graph = _gather(request)
@@ -54,14 +70,17 @@ def write_report(request: Request) -> Path:
     if folder is None:
         folder = default_folder(content.series.name)
         _refuse_inputs(request, folder)
-    files = _render(content, graph)
+    files, no_picture = _render(content, graph)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for name in FILES:
-            write_file(folder / name, files[name])
+            if name in files:
+                write_file(folder / name, files[name])
+            else:  # an earlier run's drawing would not be of this graph
+                (folder / name).unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write the report: {exc.strerror}") from None
-    return folder
+    return Written(folder, no_picture)
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -143,25 +162,29 @@ def highlight_classes(graph: nx.MultiDiGraph) -> dict[str, str]:
     }
 
 
-def _render(content: Content, graph: nx.MultiDiGraph) -> dict[str, bytes]:
+def _render(content: Content, graph: nx.MultiDiGraph) -> tuple[dict[str, bytes], str | None]:
+    """The report's files, and why the pictures are missing (None when they are drawn)."""
     from patchscope.graph.export import area_colour, render, to_dot
+    from patchscope.graph.render import GraphvizError, render_svg
     from patchscope.report import html, tables
-    from patchscope.report.pictures import clean_svg, overview
+    from patchscope.report.pictures import clean_svg
 
     classes = highlight_classes(graph)
     dot = to_dot(graph)
+    files = {"graph.graphml": render(graph, "graphml"), "graph.dot": dot.encode("utf-8")}
+    no_picture = None
     try:
-        picture = clean_svg(overview(dot), classes, PICTURE_SCALE)
-        layered = clean_svg(render(graph, "svg"), classes)
+        picture = clean_svg(render_svg(dot, PICTURE_ENGINE).encode(), classes, PICTURE_SCALE)
+        layered = clean_svg(render_svg(dot).encode(), classes)
+        files["graph.svg"] = (
+            b'<?xml version="1.0" encoding="UTF-8"?>\n' + str(layered).encode() + b"\n"
+        )
+    except GraphvizError as exc:
+        picture, no_picture = None, str(exc)
     except ValueError as exc:
         raise PatchscopeError(str(exc)) from None
     areas = {str(a): area_colour(str(a)) for _, a in graph.nodes(data="area", default="")}
-    files = {
-        "index.html": html.render(content, picture, areas).encode("utf-8"),
-        "graph.graphml": render(graph, "graphml"),
-        "graph.dot": dot.encode("utf-8"),
-        "graph.svg": b'<?xml version="1.0" encoding="UTF-8"?>\n' + str(layered).encode() + b"\n",
-    }
+    files["index.html"] = html.render(content, picture, areas, no_picture).encode("utf-8")
     for name, frame in tables.frames(content).items():
         files[f"{name}.csv"] = tables.csv_bytes(frame)
-    return files
+    return files, no_picture

@@ -6,13 +6,13 @@ README's picture. No browser is ever downloaded: the system chromium is the exec
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
@@ -24,6 +24,8 @@ from playwright.sync_api import (
 )
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
+# Every browser test module carries this (pytestmark): Debian's chromium, no pip package.
+NEEDS_CHROMIUM = pytest.mark.needs_tool(*CHROMIUM_NAMES, apt="chromium")
 # Headless, no GPU, and none of chromium's own calls home (updates, sync, field trials).
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,11 +46,6 @@ def chromium_executable() -> str | None:
     """The system chromium, or None when this machine has none."""
     found = (shutil.which(name) for name in CHROMIUM_NAMES)
     return next((path for path in found if path), None)
-
-
-def in_ci() -> bool:
-    """CI must really run the browser test; elsewhere a missing chromium only skips it."""
-    return os.environ.get("CI", "").lower() == "true"
 
 
 @dataclass

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.browser.harness import Opener
+from tests.browser.harness import NEEDS_CHROMIUM, Opener
+
+pytestmark = NEEDS_CHROMIUM
 
 CLOSED = "127.0.0.1:9"  # the discard port: nothing may reach it, and nothing should try
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from patchscope.cli import main as patchscope
-from tests.browser.harness import Opener
+from tests.browser.harness import NEEDS_CHROMIUM, Opener
 from tests.hostile import markup
+
+pytestmark = NEEDS_CHROMIUM
 
 
 def test_attacks_neither_run_nor_fetch(open_page: Opener, tmp_path: Path) -> None:

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from patchscope.cli import main as patchscope
-from tests.browser.harness import Opener
+from tests.browser.harness import NEEDS_CHROMIUM, Opener
 from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX, git
+
+pytestmark = NEEDS_CHROMIUM
 
 SCRIPT_SUBJECT = "<script>window.__pwned=1</script>"
 IMG_SUBJECT = '"><img src=x onerror="window.__pwned=1">'

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -114,7 +113,7 @@ def _gcc(expressions: list[str], tmp_path: Path) -> list[tuple[int, str]]:
     return [(int(v), t) for v, t in (line.split(" ", 1) for line in out.splitlines())]
 
 
-@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed")
+@pytest.mark.needs_tool("gcc", apt="gcc")
 def test_values_and_types_match_gcc(tmp_path: Path) -> None:
     expected = _gcc(TABLE, tmp_path)
     for text, (value, ctype) in zip(TABLE, expected, strict=True):
@@ -189,7 +188,7 @@ def _random_expression(rng: random.Random, depth: int) -> str:
     return f"({text})" if rng.random() < 0.3 else text
 
 
-@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed")
+@pytest.mark.needs_tool("gcc", apt="gcc")
 def test_random_unparenthesised_expressions_match_gcc(tmp_path: Path) -> None:
     """Seeded, so a failure names an expression that fails again. Shifts C leaves undefined
     (a count outside the type's width) are skipped: cexpr refuses them, gcc prints anything."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -53,7 +52,7 @@ def _macros() -> dict[str, Macro]:
     return found
 
 
-@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed")
+@pytest.mark.needs_tool("gcc", apt="gcc")
 @pytest.mark.parametrize("use", USES)
 def test_expansion_matches_gcc(use: str) -> None:
     source = "\n".join([*DEFINES, use]) + "\n"

@@ -66,7 +66,7 @@ def _export(made: TreeSeries, rev: str, where: Path) -> Path:
     return where
 
 
-@pytest.mark.skipif(shutil.which("patch") is None, reason="GNU patch is not installed")
+@pytest.mark.needs_tool("patch", apt="patch")  # GNU patch
 def test_placement_matches_gnu_patch_on_a_moved_base(made: TreeSeries, tmp_path: Path) -> None:
     series = load_series(str(made.mbox))
     placement = place_series(series, open_tree(f"git:{made.repo}@main"))

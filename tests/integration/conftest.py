@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -20,20 +19,13 @@ MEMBERS = [
 ]
 
 
-def require_tarball(tarball: Path) -> None:
-    """Skip without the tarball, except in CI (CI=true), which must really run these tests."""
-    if tarball.is_file():
-        return
-    reason = f"{tarball} is missing (apt-get install linux-source-6.1)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true, so the integration tests may not be skipped")
-    pytest.skip(reason)
+# On every test that uses the tree (tests/conftest.py:require_tool).
+NEEDS_TARBALL = pytest.mark.needs_tool(str(TARBALL), apt="linux-source-6.1")
 
 
 @pytest.fixture(scope="session")
 def linux61(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository of the unpacked parts, one commit, work tree at that commit."""
-    require_tarball(TARBALL)
     repo = unpack(TARBALL, tmp_path_factory.mktemp("linux61") / "linux", MEMBERS)
     commit_tree(repo)
     return repo

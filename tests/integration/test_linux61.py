@@ -23,7 +23,7 @@ import pytest
 from patchscope.commands.check import all_findings
 from patchscope.pipeline import analyse
 from tests.conftest import ROOT, git
-from tests.integration.conftest import require_tarball
+from tests.integration.conftest import NEEDS_TARBALL
 from tests.integration.linux61 import (
     BASE_BRANCH,
     Edit,
@@ -231,6 +231,7 @@ def cli_check(sent: Sent) -> dict[str, object]:
     return check_json(sent, sent.git_tree)
 
 
+@NEEDS_TARBALL
 def test_the_perturbation_moves_both_expectations(sent: Sent) -> None:
     stale_arches = {file.split("/")[1] for file, _ in stale_sites(sent) if file.startswith("arch/")}
     lists = {address for _, address in missing_lists(sent)}
@@ -240,6 +241,7 @@ def test_the_perturbation_moves_both_expectations(sent: Sent) -> None:
     assert "linux-mm@kvack.org" not in lists
 
 
+@NEEDS_TARBALL
 def test_check_names_every_site_left_on_the_old_prototype(
     sent: Sent, cli_check: dict[str, object]
 ) -> None:
@@ -256,6 +258,7 @@ def test_check_names_every_site_left_on_the_old_prototype(
     assert all(f"patch {header} made it" in str(f["message"]) for f in found)
 
 
+@NEEDS_TARBALL
 def test_check_names_the_lists_left_out(sent: Sent, cli_check: dict[str, object]) -> None:
     lists = pure_lists(sent.repo)
     found = findings_of(cli_check, "maintainers-not-cc")
@@ -265,6 +268,7 @@ def test_check_names_the_lists_left_out(sent: Sent, cli_check: dict[str, object]
     assert not {address for _, address in named} & recipients(sent.plan)
 
 
+@NEEDS_TARBALL
 def test_callers_outside_the_series(sent: Sent) -> None:
     analysis = analyse(str(sent.patches), tree=sent.git_tree, offline=True)
     assert analysis.tree is not None
@@ -276,6 +280,7 @@ def test_callers_outside_the_series(sent: Sent) -> None:
     assert calls  # mm/memremap.c calls it and the series leaves that file alone
 
 
+@NEEDS_TARBALL
 def test_python_api_and_cli_agree(sent: Sent, cli_check: dict[str, object]) -> None:
     analysis = analyse(str(sent.patches), tree=sent.git_tree, offline=True)
     api = {f.fingerprint for f in all_findings(analysis)}
@@ -284,24 +289,13 @@ def test_python_api_and_cli_agree(sent: Sent, cli_check: dict[str, object]) -> N
     assert api == {f["fingerprint"] for f in found}
 
 
+@NEEDS_TARBALL
 def test_a_directory_tree_finds_the_same(sent: Sent, cli_check: dict[str, object]) -> None:
     """The work tree is checked out at the base, so DIR and git:DIR@HEAD are one tree."""
     assert check_json(sent, str(sent.repo)) == cli_check
 
 
-# --- the fixture's own rules, which need no tarball ----------------------------------
-
-
-def test_missing_tarball_skips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CI", raising=False)
-    with pytest.raises(pytest.skip.Exception, match=r"linux-source-6\.1"):
-        require_tarball(tmp_path / "absent.tar.xz")
-
-
-def test_missing_tarball_fails_in_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match="CI=true"):
-        require_tarball(tmp_path / "absent.tar.xz")
+# --- the series maker's own rules, which need no tarball ---------------------------
 
 
 def test_an_edit_must_find_its_text_once(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ joins the other unthreaded ones of its sender, version and N/M total (`git send-
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from patchscope.ingest.mail import Mail
@@ -82,43 +82,40 @@ class _Growing:
 
 
 def find_postings(sent: Sequence[Sent], every: Mapping[str, Mail]) -> list[Posting]:
-    """The postings among `sent` (in archive order); `every` holds all mails of the archive,
-    so that a patch answering a reply still finds the cover above it."""
-    first: dict[str, Sent] = {}
-    for s in sent:
-        first.setdefault(s.mail.message_id, s)
-    sent = list(first.values())
-    ids = {s.mail.message_id for s in sent}
-    parents = {s.mail.message_id: _parent(s.mail, ids, every) for s in sent}
+    """The postings among `sent` (in archive order; a repeated id counts once), in archive
+    order of their leads; `every` holds all mails of the archive, so that a patch answering a
+    reply still finds the cover above it."""
+    by_id: dict[str, Sent] = {}
+    for item in sent:
+        by_id.setdefault(item.mail.message_id, item)
+    position = {mid: n for n, mid in enumerate(by_id)}
+    parents = {mid: _parent(item.mail, by_id.keys(), every) for mid, item in by_id.items()}
     depth = {mid: _depth(mid, parents) for mid in parents}
-    by_id = {s.mail.message_id: s for s in sent}
-    position = {s.mail.message_id: n for n, s in enumerate(sent)}
     growing: list[_Growing] = []
     where: dict[str, int] = {}
     unthreaded: dict[tuple[str, int, int | None], int] = {}
     # parents first, so that a series received out of order still finds its cover
     for mid in sorted(parents, key=lambda m: (depth[m], position[m])):
         item, parent = by_id[mid], parents[mid]
-        if parent not in where:  # None, or a loop of mails answering each other
-            parent = None
-        if parent is not None:
-            at = None if item.is_cover else _threaded(item, by_id[parent], growing[where[parent]])
+        group = (item.sender, item.subject.version, item.subject.total)
+        if parent is not None and parent in where:  # else none, or a loop of answers
+            at = _threaded(item, by_id[parent], growing[where[parent]])
+            extra = at is not None and by_id[parent].is_cover
         else:
-            group = (item.sender, item.subject.version, item.subject.total)
             at = unthreaded.get(group)
-            if at is not None and not growing[at].takes(item):
-                at = None
-            if at is None:
-                unthreaded[group] = len(growing)
+            at = at if at is not None and growing[at].takes(item) else None
+            extra = False
         if at is None:
             at = len(growing)
             growing.append(_Growing([], set(), [], at))
+            if parent is None:
+                unthreaded[group] = at
         where[mid] = at
-        _add(growing[at], item, position[mid], extra=parent is not None and by_id[parent].is_cover)
+        _add(growing[at], item, position[mid], extra=extra)
     return sorted((_posting(g, position) for g in growing), key=lambda p: p.position)
 
 
-def _parent(mail: Mail, ids: set[str], every: Mapping[str, Mail]) -> str | None:
+def _parent(mail: Mail, ids: Set[str], every: Mapping[str, Mail]) -> str | None:
     """The nearest cover or patch above the mail: up its In-Reply-To chain, else the last of
     its References that is one."""
     seen = {mail.message_id}

@@ -16,7 +16,7 @@ from patchscope.ingest.mail import Mail, Person, Unreadable
 from patchscope.ingest.postings import Posting, Sent, find_postings, latest_posting, same_series
 from patchscope.ingest.quotes import locate_quotes
 from patchscope.ingest.series import Cover, GivenTrailer, Patch, Reply, Series
-from patchscope.ingest.subject import LARGEST_COUNT, Subject, parse_subject
+from patchscope.ingest.subject import LARGEST_COUNT, parse_subject
 from patchscope.ingest.trailers import (
     BodyParts,
     commit_refs,
@@ -30,17 +30,10 @@ GIT_COVER_PLACEHOLDER = "*** SUBJECT HERE ***"
 
 
 @dataclass(frozen=True)
-class _PatchMail:
-    sent: Sent
+class _PatchMail(Sent):
+    """A cover or patch mail with its body split as git am splits it."""
+
     parts: BodyParts
-
-    @property
-    def mail(self) -> Mail:
-        return self.sent.mail
-
-    @property
-    def subject(self) -> Subject:
-        return self.sent.subject
 
 
 _NAMED = 10  # earlier postings a reposted finding names; more are counted
@@ -50,24 +43,17 @@ def assemble(mails: Sequence[Mail], *, source: str, name: str | None = None) -> 
     """Build the series a reviewer means from everything the source held."""
     findings = unreadable_findings(mails)
     sent, other_mails = _classify(mails)
-    count = sum(not pm.sent.is_cover for pm in sent)
+    count = sum(not pm.is_cover for pm in sent)
     if not count:
         raise NoPatchError(f"no patch in {source}")
     limits.check(source, "the number of patch mails", count, "max_patches")
     by_id = {pm.mail.message_id: pm for pm in sent}
     every = {m.message_id: m for m in mails}
-    postings = [
-        p
-        for p in find_postings([pm.sent for pm in sent], every)
-        if any(not s.is_cover for s in p.members)
-    ]
+    postings = [p for p in find_postings(sent, every) if any(not s.is_cover for s in p.members)]
     posting = _choose(postings, findings)
-    members = [by_id[s.mail.message_id] for s in posting.members]
-    cover = _cover(members[0]) if posting.lead.is_cover else None
-    numbered = [
-        pm for pm in members if not pm.sent.is_cover and pm.mail.message_id not in posting.extras
-    ]
-    extras = [pm for pm in members if pm.mail.message_id in posting.extras]
+    cover = _cover(by_id[posting.key]) if posting.lead.is_cover else None
+    numbered = [by_id[s.mail.message_id] for s in posting.numbered]
+    extras = [by_id[mid] for mid in posting.extras]
     ordered = _number(numbered, findings) + _after(numbered, extras, findings)
     patches = [_build_patch(pm, number, total, findings) for number, total, pm in ordered]
     replies = _replies(other_mails, cover, patches)
@@ -142,7 +128,7 @@ def _classify(mails: Sequence[Mail]) -> tuple[list[_PatchMail], list[Mail]]:
             or (subject.is_patch and subject.number == 0)
             or (subject.is_patch and subject.number is not None)  # a patch with no diff left
         ):
-            sent.append(_PatchMail(Sent(mail, subject), parts))
+            sent.append(_PatchMail(mail, subject, parts))
         else:
             others.append(mail)
     return sent, others
@@ -155,11 +141,11 @@ def _choose(postings: list[Posting], findings: list[Finding]) -> Posting:
     for posting in postings:
         by_version[posting.version].append(posting)
     versions = sorted(by_version, reverse=True)
-    complete = [v for v in versions if any(not _missing(_patches(p)) for p in by_version[v])]
+    complete = [v for v in versions if any(not _missing(p.numbered) for p in by_version[v])]
     chosen = complete[0] if complete else versions[0]
     others = [v for v in versions if v != chosen]
     if others:
-        counts = {v: sum(len(_patches(p)) for p in by_version[v]) for v in others}
+        counts = {v: sum(len(p.numbered) for p in by_version[v]) for v in others}
         ignored = ", ".join(f"v{v} ({counts[v]} patches)" for v in others)
         findings.append(
             Finding(
@@ -186,12 +172,6 @@ def _choose(postings: list[Posting], findings: list[Finding]) -> Posting:
     if len(same) > 1:
         findings.append(_reposted(latest, [p for p in same if p.key != latest.key]))
     return latest
-
-
-def _patches(posting: Posting) -> list[Sent]:
-    return [
-        s for s in posting.members if not s.is_cover and s.mail.message_id not in posting.extras
-    ]
 
 
 def _reposted(latest: Posting, earlier: list[Posting]) -> Finding:
@@ -232,8 +212,8 @@ def _number(chosen: list[_PatchMail], findings: list[Finding]) -> list[tuple[int
     """Patches in N order (a posting holds each N once); a missing N/M is a finding."""
     if not chosen:
         return []
-    total = _total([pm.sent for pm in chosen])
-    missing = _missing([pm.sent for pm in chosen])
+    total = _total(chosen)
+    missing = _missing(chosen)
     if missing:
         gaps = ", ".join(
             f"{first}/{total}" if first == last else f"{first}/{total} to {last}/{total}"
@@ -257,7 +237,7 @@ def _after(
     they were sent (patchwork counts such a mail as a patch too)."""
     last = max(
         [
-            _total([pm.sent for pm in numbered]) if numbered else 0,
+            _total(numbered) if numbered else 0,
             *(pm.subject.number or 1 for pm in numbered),
         ]
     )

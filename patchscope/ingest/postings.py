@@ -51,6 +51,12 @@ class Posting:
     def key(self) -> str:
         return self.lead.mail.message_id
 
+    @property
+    def numbered(self) -> tuple[Sent, ...]:
+        """The patches but the extras: the ones N/M counts."""
+        extras = set(self.extras)
+        return tuple(m for m in self.members if not m.is_cover and m.mail.message_id not in extras)
+
 
 def series_identity(posting: Posting) -> tuple[str, int, str]:
     """What two postings of one series share: the sender, the version and the title."""
@@ -176,6 +182,6 @@ def _posting(grown: _Growing, position: Mapping[str, int]) -> Posting:
         lead,
         lead.subject.version,
         tuple(members),
-        tuple(grown.extras),
+        tuple(m.mail.message_id for m in members if m.mail.message_id in extras),
         position[lead.mail.message_id],
     )

@@ -6,6 +6,7 @@ tests/fixtures/mail/forms/ were written for these tests; each case has a perturb
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +205,8 @@ def test_a_reviewers_unnumbered_diff_is_not_the_series(
         "toy: add two",
         "toy: add four",
     ]
+    (other,) = rules(doc, "other-series")
+    assert other.startswith("extra-3@example.org from lee@example.org is another series")
 
 
 # --- the version on the cover only -----------------------------------------------------
@@ -217,6 +220,17 @@ def test_patches_threaded_to_a_cover_take_its_version(capsys: pytest.CaptureFixt
     assert rules(doc, "mixed-versions") == []
     # the tester answered the cover: the trailer reaches both patches
     assert [[t["name"] for t in p["trailers"]] for p in doc["patches"]] == [["Tested-by"]] * 2
+
+
+def test_a_cover_received_after_its_patches_still_leads_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    messages = re.split(r"(?m)^(?=From mboxrd@z)", (FORMS / "cover-version-only.mbox").read_text())
+    path = tmp_path / "reversed.mbox"
+    path.write_text("".join(reversed(messages)))
+    _, doc = stat(capsys, path)
+    assert (doc["series"]["version"], doc["cover"]["message_id"]) == (3, "v3-0@example.org")
+    assert [p["message_id"] for p in doc["patches"]] == ["v3-1@example.org", "v3-2@example.org"]
 
 
 def test_patches_not_threaded_to_the_v3_cover_stay_v1(

@@ -123,10 +123,9 @@ def _classify(mails: Sequence[Mail]) -> tuple[list[_PatchMail], list[Mail]]:
             others.append(mail)
             continue
         parts = split_body(mail.body)
-        if (
-            (parts.diff.strip() and subject.number != 0)
-            or (subject.is_patch and subject.number == 0)
-            or (subject.is_patch and subject.number is not None)  # a patch with no diff left
+        # a numbered PATCH is a cover (0/N) or a patch, even one with no diff left
+        if (parts.diff.strip() and subject.number != 0) or (
+            subject.is_patch and subject.number is not None
         ):
             sent.append(_PatchMail(mail, subject, parts))
         else:
@@ -235,12 +234,7 @@ def _after(
 ) -> list[tuple[int, int, _PatchMail]]:
     """Unnumbered diffs answering the cover: patches after the numbered ones, in the order
     they were sent (patchwork counts such a mail as a patch too)."""
-    last = max(
-        [
-            _total(numbered) if numbered else 0,
-            *(pm.subject.number or 1 for pm in numbered),
-        ]
-    )
+    last = max((max(pm.subject.total or 1, pm.subject.number or 1) for pm in numbered), default=0)
     total = last + len(extras)
     out = []
     for number, pm in enumerate(extras, start=last + 1):

@@ -1,7 +1,7 @@
 """Write the seed corpus of every target under fuzz/corpus/TARGET/ from the test seeds.
 
 The seeds are the ones the hypothesis strategies start from (tests/fuzz/strategies.py):
-the reference thread's messages, the fixtures' mails and diffs, C files as new files.
+the reference thread's messages, the fixtures' mails, threads and diffs, C files as new files.
 Each file is named by its content's hash, so a rerun writes the same files.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from tests.fuzz.strategies import (
     FILE_CHAINS,
     FILE_DIFFS,
+    FORM_THREADS,
     PAYLOADS,
     SEED_MAILS,
     SERIES_DIFFS,
@@ -30,8 +31,10 @@ STRING_SEPARATOR = b"\0"
 
 def seeds() -> dict[str, list[bytes]]:
     payloads = [p.encode() for p in PAYLOADS]
+    threads = [b"\n".join(thread) for thread in (*THREADS, *FORM_THREADS)]
     return {
-        "loader": [*SEED_MAILS, *(b"\n".join(thread) for thread in THREADS)],
+        "loader": [*SEED_MAILS, *threads],
+        "batch": threads,
         "compose": [PATCH_SEPARATOR.join(c) for c in (*FILE_CHAINS, *SERIES_DIFFS)],
         "facts": list(FILE_DIFFS),
         "report": [STRING_SEPARATOR.join(payloads[i::5]) for i in range(5)],

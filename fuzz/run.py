@@ -1,6 +1,6 @@
 """atheris targets for long runs by hand: `python -m fuzz.run TARGET [libFuzzer flags] [CORPUS]`.
 
-TARGET is one of loader, compose, facts, report, csv; each feeds the fuzzer's bytes to
+TARGET is one of loader, batch, compose, facts, report, csv; each feeds the fuzzer's bytes to
 the same target body the hypothesis tests run (tests/fuzz/targets.py), with patchscope
 instrumented for coverage. See fuzz/README.md.
 """
@@ -26,6 +26,10 @@ def loader(data: bytes) -> None:
     targets.load_target(_WORK / "input.mbox", data)
 
 
+def batch(data: bytes) -> None:
+    targets.batch_target(_WORK, data)
+
+
 def compose(data: bytes) -> None:
     targets.compose_target(data.split(PATCH_SEPARATOR))
 
@@ -45,6 +49,7 @@ def csv(data: bytes) -> None:
 
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "loader": loader,
+    "batch": batch,
     "compose": compose,
     "facts": facts,
     "report": report,

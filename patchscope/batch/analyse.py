@@ -49,6 +49,7 @@ class SeriesResult:
     claims: tuple[ClaimResult, ...] = ()
     graph_nodes: int = 0
     graph_edges: int = 0
+    reposts: tuple[str, ...] = ()  # keys of the other postings of the same series
 
     @property
     def status(self) -> str:
@@ -93,7 +94,14 @@ def analyse(task: SeriesTask) -> SeriesResult:
 
 
 def failed(task: SeriesTask, error: str) -> SeriesResult:
-    return SeriesResult(task.key, task.source, task.title, task.version, " ".join(error.split()))
+    return SeriesResult(
+        task.key,
+        task.source,
+        task.title,
+        task.version,
+        " ".join(error.split()),
+        reposts=task.reposts,
+    )
 
 
 def _analysed(task: SeriesTask) -> SeriesResult:
@@ -124,6 +132,7 @@ def _analysed(task: SeriesTask) -> SeriesResult:
         claims=claims,
         graph_nodes=graph.number_of_nodes(),
         graph_edges=graph.number_of_edges(),
+        reposts=task.reposts,
     )
 
 

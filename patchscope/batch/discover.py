@@ -33,6 +33,7 @@ class SeriesTask:
     version: int
     mails: tuple[Mail, ...]
     model: Model | None = None
+    reposts: tuple[str, ...] = ()  # keys of the other postings of the same series
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def discover(sources: Sequence[str], *, offline: bool = False) -> Discovery:
             sourced += [Sourced(name, source, mail) for mail in mails]
     models = _models(manifests)
     tasks = tuple(
-        SeriesTask(s.key, s.source, s.title, s.version, s.mails, _model(s.mails, models))
+        SeriesTask(s.key, s.source, s.title, s.version, s.mails, _model(s.mails, models), s.reposts)
         for s in group_series(sourced)
     )
     return Discovery(tasks, tuple(unreadable))

@@ -25,6 +25,7 @@ CSV_COLUMNS = (
     "claims",
     "claims_ok",
     "error",
+    "reposts",
 )
 
 

@@ -34,7 +34,8 @@ CREATE TABLE series (
     claims INTEGER NOT NULL,
     claims_ok INTEGER NOT NULL,
     graph_nodes INTEGER NOT NULL,
-    graph_edges INTEGER NOT NULL
+    graph_edges INTEGER NOT NULL,
+    reposts TEXT                -- the keys of the other postings of the same series
 );
 CREATE TABLE patches (
     series_key TEXT NOT NULL REFERENCES series (key),

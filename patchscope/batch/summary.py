@@ -28,6 +28,7 @@ class Summary:
     claims_ok: int
     graph_nodes: int
     graph_edges: int
+    reposts: str | None  # the other postings' keys, space-separated
 
 
 def summarise(r: SeriesResult) -> Summary:
@@ -49,4 +50,5 @@ def summarise(r: SeriesResult) -> Summary:
         claims_ok=sum(c.ok for c in r.claims),
         graph_nodes=r.graph_nodes,
         graph_edges=r.graph_edges,
+        reposts=" ".join(r.reposts) or None,
     )

@@ -1,19 +1,22 @@
-"""An archive's mails grouped into threads, and each thread into series (per version and sender).
+"""An archive's mails grouped into threads, and each thread into postings, one series each.
 
 Threads follow Message-Id, In-Reply-To and References. A mail outside any thread (it
 answers none and none answers it) falls back on its subject: a reply joins the mail whose
 base title and version it repeats; a numbered patch or cover joins the other unthreaded ones
 of the same SOURCE, sender, version and N/M total (what `git send-email --no-thread`
-sends). Two unthreaded series alike in all four cannot be told apart and become one.
+sends). A thread splits into postings as ingest.postings says (a version, or the same
+version sent again, each apart); the postings of one series (same sender, version and
+title) name each other as reposts, as patchwork keeps and links them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from patchscope.ingest.mail import DIFF_START, Mail
+from patchscope.ingest.postings import Posting, Sent, find_postings, series_identity
 from patchscope.ingest.subject import Subject, parse_subject
 
 
@@ -35,6 +38,7 @@ class SeriesMails:
     title: str
     version: int
     mails: tuple[Mail, ...]  # in archive order
+    reposts: tuple[str, ...] = ()  # keys of the other postings of the same series
 
 
 class _Union:
@@ -72,8 +76,8 @@ def group_series(sourced: Sequence[Sourced]) -> list[SeriesMails]:
     threads: dict[str, list[str]] = defaultdict(list)
     for mid in mails:
         threads[union.find(mid)].append(mid)
-    found = [s for ids in threads.values() for s in _by_version(ids, mails, subjects)]
-    return sorted(found, key=lambda s: s.key)
+    found = [s for ids in threads.values() for s in _by_posting(ids, mails, subjects)]
+    return sorted(_linked(found), key=lambda s: s.key)
 
 
 def _thread(mails: dict[str, Sourced], subjects: dict[str, Subject]) -> _Union:
@@ -103,66 +107,62 @@ def _links(mail: Mail) -> list[str]:
     return [i for i in (mail.in_reply_to, *mail.references) if i]
 
 
-# A series within a thread: its version and its sender (a reviewer's "[PATCH] instead" sent
-# into the thread is a series of its own).
-Identity = tuple[int, str]
-
-
-def _identity(mail: Mail, subject: Subject) -> Identity:
-    return subject.version, mail.sender.email.lower()
-
-
-def _by_version(
+def _by_posting(
     ids: list[str], mails: dict[str, Sourced], subjects: dict[str, Subject]
-) -> list[SeriesMails]:
-    """The thread's patch mails split by version and sender; each reply goes with the series
-    it answers."""
-    patches = [mid for mid in ids if is_patch_mail(mails[mid].mail, subjects[mid])]
-    if not patches:
+) -> list[tuple[Posting, SeriesMails]]:
+    """The thread's postings (ingest.postings); each reply goes with the posting it answers."""
+    sent = [
+        Sent(mails[m].mail, subjects[m]) for m in ids if is_patch_mail(mails[m].mail, subjects[m])
+    ]
+    if not sent:
         return []  # a discussion without a patch is no series
-    identities = sorted({_identity(mails[mid].mail, subjects[mid]) for mid in patches})
-    members: dict[Identity, list[str]] = defaultdict(list)
+    postings = find_postings(sent, {mid: mails[mid].mail for mid in ids})
+    owner = {s.mail.message_id: n for n, p in enumerate(postings) for s in p.members}
+    members: dict[int, list[str]] = defaultdict(list)
     for mid in ids:
-        members[_answered(mid, mails, subjects, identities)].append(mid)
-    return [_series(members[i], i, mails, subjects) for i in identities]
+        members[_answered(mid, mails, subjects, owner, postings)].append(mid)
+    return [
+        (
+            p,
+            SeriesMails(
+                key=p.key,
+                source=mails[p.key].source,
+                title=p.lead.subject.title,
+                version=p.version,
+                mails=tuple(mails[mid].mail for mid in members[n]),
+            ),
+        )
+        for n, p in enumerate(postings)
+    ]
 
 
 def _answered(
-    mid: str, mails: dict[str, Sourced], subjects: dict[str, Subject], identities: list[Identity]
-) -> Identity:
-    """A patch's own series; a reply's is the one of the nearest patch mail it answers, else
+    mid: str,
+    mails: dict[str, Sourced],
+    subjects: dict[str, Subject],
+    owner: dict[str, int],
+    postings: list[Posting],
+) -> int:
+    """A patch's own posting; a reply's is the one of the nearest patch mail it answers, else
     the first of the version its subject names, else the thread's first."""
     seen: set[str] = set()
     current: str | None = mid
     while current is not None and current in mails and current not in seen:
         seen.add(current)
-        mail, subject = mails[current].mail, subjects[current]
-        if is_patch_mail(mail, subject):
-            return _identity(mail, subject)
+        if current in owner:
+            return owner[current]
+        mail = mails[current].mail
         current = mail.in_reply_to or (mail.references[-1] if mail.references else None)
     own = subjects[mid].version
-    return next((i for i in identities if i[0] == own), identities[0])
+    return next((n for n, p in enumerate(postings) if p.version == own), 0)
 
 
-def _series(
-    ids: list[str], identity: Identity, mails: dict[str, Sourced], subjects: dict[str, Subject]
-) -> SeriesMails:
-    leads = [
-        mid
-        for mid in ids
-        if is_patch_mail(mails[mid].mail, subjects[mid])
-        and _identity(mails[mid].mail, subjects[mid]) == identity
+def _linked(found: list[tuple[Posting, SeriesMails]]) -> list[SeriesMails]:
+    """Each series with the keys of the other postings of it (series_identity)."""
+    keys: dict[tuple[str, int, str], list[str]] = defaultdict(list)
+    for posting, series in found:
+        keys[series_identity(posting)].append(series.key)
+    return [
+        replace(s, reposts=tuple(sorted(k for k in keys[series_identity(p)] if k != s.key)))
+        for p, s in found
     ]
-    # the cover (0/N) leads, else the lowest N; an unnumbered patch is 1/1
-    lead = min(leads, key=lambda mid: _number(subjects[mid]))
-    return SeriesMails(
-        key=lead,
-        source=mails[lead].source,
-        title=subjects[lead].title,
-        version=identity[0],
-        mails=tuple(mails[mid].mail for mid in ids),
-    )
-
-
-def _number(subject: Subject) -> int:
-    return 1 if subject.number is None else subject.number

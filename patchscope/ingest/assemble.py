@@ -12,10 +12,11 @@ from patchscope.diff.diffstat import compare, compute, parse_claimed
 from patchscope.diff.parse import parse_diff
 from patchscope.errors import NoPatchError
 from patchscope.findings import Finding
-from patchscope.ingest.mail import Mail, Person
+from patchscope.ingest.mail import Mail, Person, Unreadable
+from patchscope.ingest.postings import Posting, Sent, find_postings, latest_posting, same_series
 from patchscope.ingest.quotes import locate_quotes
 from patchscope.ingest.series import Cover, GivenTrailer, Patch, Reply, Series
-from patchscope.ingest.subject import Subject, parse_subject
+from patchscope.ingest.subject import LARGEST_COUNT, parse_subject
 from patchscope.ingest.trailers import (
     BodyParts,
     commit_refs,
@@ -29,32 +30,41 @@ GIT_COVER_PLACEHOLDER = "*** SUBJECT HERE ***"
 
 
 @dataclass(frozen=True)
-class _PatchMail:
-    mail: Mail
-    subject: Subject
+class _PatchMail(Sent):
+    """A cover or patch mail with its body split as git am splits it."""
+
     parts: BodyParts
+
+
+_NAMED = 10  # earlier postings a reposted finding names; more are counted
 
 
 def assemble(mails: Sequence[Mail], *, source: str, name: str | None = None) -> Series:
     """Build the series a reviewer means from everything the source held."""
-    patch_mails, cover_mails, other_mails = _classify(mails)
-    if not patch_mails:
+    findings = unreadable_findings(mails)
+    sent, other_mails = _classify(mails)
+    count = sum(not pm.is_cover for pm in sent)
+    if not count:
         raise NoPatchError(f"no patch in {source}")
-    limits.check(source, "the number of patch mails", len(patch_mails), "max_patches")
-    findings: list[Finding] = []
-    version, chosen = _choose_version(patch_mails, findings)
-    numbered = _number(chosen, findings)
-    cover = _cover(cover_mails, version, numbered)
-    patches = [_build_patch(pm, number, total, findings) for number, total, pm in numbered]
+    limits.check(source, "the number of patch mails", count, "max_patches")
+    by_id = {pm.mail.message_id: pm for pm in sent}
+    every = {m.message_id: m for m in mails}
+    postings = [p for p in find_postings(sent, every) if any(not s.is_cover for s in p.members)]
+    posting = _choose(postings, findings)
+    cover = _cover(by_id[posting.key]) if posting.lead.is_cover else None
+    numbered = [by_id[s.mail.message_id] for s in posting.numbered]
+    extras = [by_id[mid] for mid in posting.extras]
+    ordered = _number(numbered, findings) + _after(numbered, extras, findings)
+    patches = [_build_patch(pm, number, total, findings) for number, total, pm in ordered]
     replies = _replies(other_mails, cover, patches)
     patches = _attach_reply_trailers(patches, replies)
     lead = cover.subject if cover else patches[0].subject
     title = patches[0].subject.title if GIT_COVER_PLACEHOLDER in lead.title else lead.title
     date, sender = (cover.date, cover.author) if cover else (patches[0].date, patches[0].sender)
     return Series(
-        name=name or b4_name(version, date, sender, title),
+        name=name or b4_name(posting.version, date, sender, title),
         title=title,
-        version=version,
+        version=posting.version,
         rfc=lead.rfc,
         prefixes=lead.prefixes,
         message_id=cover.message_id if cover else patches[0].message_id,
@@ -63,6 +73,31 @@ def assemble(mails: Sequence[Mail], *, source: str, name: str | None = None) -> 
         replies=tuple(replies),
         findings=tuple(findings),
     )
+
+
+def unreadable_findings(mails: Sequence[Mail]) -> list[Finding]:
+    """One info finding per header value the loader could not use, naming the message."""
+    findings: list[Finding] = []
+    for mail in mails:
+        problems = [*mail.unreadable, *_subject_counts(mail)]
+        findings.extend(
+            Finding(
+                rule="unreadable-header",
+                severity="info",
+                message=f"{u.header} of {mail.message_id}: {u.reason}",
+            )
+            for u in problems
+        )
+    return findings
+
+
+def _subject_counts(mail: Mail) -> list[Unreadable]:
+    return [
+        Unreadable(
+            "Subject", f"{word[:40]!r} holds a number past {LARGEST_COUNT}; read as not given"
+        )
+        for word in parse_subject(mail.subject).unreadable
+    ]
 
 
 def b4_name(version: int, date: str, sender: Person, title: str) -> str:
@@ -77,12 +112,10 @@ def _slug(text: str) -> str:
     return re.sub(r"\W+", "_", text.lower()).strip("_")
 
 
-def _classify(
-    mails: Sequence[Mail],
-) -> tuple[list[_PatchMail], list[_PatchMail], list[Mail]]:
-    """Patches carry a diff; a cover is 0/N without one; the rest are replies or chatter."""
-    patches: list[_PatchMail] = []
-    covers: list[_PatchMail] = []
+def _classify(mails: Sequence[Mail]) -> tuple[list[_PatchMail], list[Mail]]:
+    """Patches carry a diff; a cover is 0/N without one; the rest are replies or chatter.
+    Covers and patches come back together, in archive order."""
+    sent: list[_PatchMail] = []
     others: list[Mail] = []
     for mail in mails:
         subject = parse_subject(mail.subject)
@@ -90,30 +123,29 @@ def _classify(
             others.append(mail)
             continue
         parts = split_body(mail.body)
-        if parts.diff.strip() and subject.number != 0:
-            patches.append(_PatchMail(mail, subject, parts))
-        elif subject.is_patch and subject.number == 0:
-            covers.append(_PatchMail(mail, subject, parts))
-        elif subject.is_patch and subject.number is not None:
-            patches.append(_PatchMail(mail, subject, parts))  # a patch mail with no diff left
+        # a numbered PATCH is a cover (0/N) or a patch, even one with no diff left
+        if (parts.diff.strip() and subject.number != 0) or (
+            subject.is_patch and subject.number is not None
+        ):
+            sent.append(_PatchMail(mail, subject, parts))
         else:
             others.append(mail)
-    return patches, covers, others
+    return sent, others
 
 
-def _choose_version(
-    patch_mails: list[_PatchMail], findings: list[Finding]
-) -> tuple[int, list[_PatchMail]]:
-    """The newest version whose patches are all there, else the newest one."""
-    by_version: dict[int, list[_PatchMail]] = defaultdict(list)
-    for pm in patch_mails:
-        by_version[pm.subject.version].append(pm)
+def _choose(postings: list[Posting], findings: list[Finding]) -> Posting:
+    """The newest version that one posting holds complete, else the newest; of that version's
+    postings of the series (the first one's sender and title), the latest sent."""
+    by_version: dict[int, list[Posting]] = defaultdict(list)
+    for posting in postings:
+        by_version[posting.version].append(posting)
     versions = sorted(by_version, reverse=True)
-    complete = [v for v in versions if not _missing(by_version[v])]
+    complete = [v for v in versions if any(not _missing(p.numbered) for p in by_version[v])]
     chosen = complete[0] if complete else versions[0]
     others = [v for v in versions if v != chosen]
     if others:
-        ignored = ", ".join(f"v{v} ({len(by_version[v])} patches)" for v in others)
+        counts = {v: sum(len(p.numbered) for p in by_version[v]) for v in others}
+        ignored = ", ".join(f"v{v} ({counts[v]} patches)" for v in others)
         findings.append(
             Finding(
                 rule="mixed-versions",
@@ -121,16 +153,49 @@ def _choose_version(
                 message=f"mixed versions: analysing v{chosen}, ignoring {ignored}",
             )
         )
-    return chosen, by_version[chosen]
+    first = by_version[chosen][0]
+    same = [p for p in by_version[chosen] if same_series(p, first)]
+    for p in by_version[chosen]:
+        if not same_series(p, first):
+            findings.append(
+                Finding(
+                    rule="other-series",
+                    severity="info",
+                    message=(
+                        f"{p.key} from {p.lead.sender} is another series in this source "
+                        "(another sender or title): not analysed"
+                    ),
+                )
+            )
+    latest = latest_posting(same)
+    if len(same) > 1:
+        findings.append(_reposted(latest, [p for p in same if p.key != latest.key]))
+    return latest
 
 
-def _total(pms: Sequence[_PatchMail]) -> int:
+def _reposted(latest: Posting, earlier: list[Posting]) -> Finding:
+    named = ", ".join(p.key for p in earlier[:_NAMED])
+    more = f" and {len(earlier) - _NAMED} more" if len(earlier) > _NAMED else ""
+    when = f" of {latest.lead.mail.date}" if latest.lead.mail.date else ""
+    return Finding(
+        rule="reposted",
+        severity="warning",
+        message=(
+            f"posted {len(earlier) + 1} times without a new version: analysing the latest, "
+            f"{latest.key}{when}; not the others: {named}{more}"
+        ),
+    )
+
+
+def _total(pms: Sequence[Sent]) -> int:
     return max((pm.subject.total or 1) for pm in pms)
 
 
-def _missing(pms: Sequence[_PatchMail]) -> list[tuple[int, int]]:
+def _missing(pms: Sequence[Sent]) -> list[tuple[int, int]]:
     """Runs (first, last) of the N/M no patch carries, found from the numbers present:
     a subject claiming 1/999999999999 must not cost a loop over every N."""
+    if not pms:
+        return []
     total = _total(pms)
     present = sorted({pm.subject.number or 1 for pm in pms} | {total + 1})
     runs: list[tuple[int, int]] = []
@@ -143,7 +208,9 @@ def _missing(pms: Sequence[_PatchMail]) -> list[tuple[int, int]]:
 
 
 def _number(chosen: list[_PatchMail], findings: list[Finding]) -> list[tuple[int, int, _PatchMail]]:
-    """Patches in N order; a missing N/M and a duplicate N are findings."""
+    """Patches in N order (a posting holds each N once); a missing N/M is a finding."""
+    if not chosen:
+        return []
     total = _total(chosen)
     missing = _missing(chosen)
     if missing:
@@ -158,34 +225,35 @@ def _number(chosen: list[_PatchMail], findings: list[Finding]) -> list[tuple[int
                 message=f"incomplete series: {gaps} missing",
             )
         )
-    by_number: dict[int, _PatchMail] = {}
-    for pm in chosen:
-        number = pm.subject.number or 1
-        if number in by_number:
-            findings.append(
-                Finding(
-                    rule="duplicate-patch",
-                    severity="warning",
-                    patch=number,
-                    message=(
-                        f"{number}/{total} sent twice: using {pm.mail.message_id}, "
-                        f"ignoring {by_number[number].mail.message_id}"
-                    ),
-                )
-            )
-        by_number[number] = pm
+    by_number = {pm.subject.number or 1: pm for pm in chosen}
     return [(n, total, by_number[n]) for n in sorted(by_number)]
 
 
-def _cover(
-    cover_mails: list[_PatchMail], version: int, numbered: list[tuple[int, int, _PatchMail]]
-) -> Cover | None:
-    """The 0/N of the chosen version; the one the patches answer when there are several."""
-    candidates = [pm for pm in cover_mails if pm.subject.version == version]
-    if not candidates:
-        return None
-    answered = {pm.mail.in_reply_to for _, _, pm in numbered}
-    pm = next((c for c in candidates if c.mail.message_id in answered), candidates[-1])
+def _after(
+    numbered: list[_PatchMail], extras: list[_PatchMail], findings: list[Finding]
+) -> list[tuple[int, int, _PatchMail]]:
+    """Unnumbered diffs answering the cover: patches after the numbered ones, in the order
+    they were sent (patchwork counts such a mail as a patch too)."""
+    last = max((max(pm.subject.total or 1, pm.subject.number or 1) for pm in numbered), default=0)
+    total = last + len(extras)
+    out = []
+    for number, pm in enumerate(extras, start=last + 1):
+        findings.append(
+            Finding(
+                rule="unnumbered-patch",
+                severity="info",
+                patch=number,
+                message=(
+                    f"{pm.mail.message_id} answers the cover with a diff but no N/M: "
+                    f"analysed as patch {number}/{total}"
+                ),
+            )
+        )
+        out.append((number, total, pm))
+    return out
+
+
+def _cover(pm: _PatchMail) -> Cover:
     return Cover(
         message_id=pm.mail.message_id,
         subject=pm.subject,

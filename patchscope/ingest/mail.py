@@ -27,6 +27,15 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A header the loader reads whose value it could not use: taken as absent (or, for a
+    charset or an encoded word, read the fallback way) and reported as an info finding."""
+
+    header: str  # as the loader names it: "Date", "Message-ID", "Content-Type charset", ...
+    reason: str  # why, with the value shortened
+
+
+@dataclass(frozen=True)
 class Mail:
     """One message, decoded: headers as text, body as LF-terminated text.
 
@@ -45,6 +54,7 @@ class Mail:
     cc: tuple[Person, ...]
     body: str
     origin: str  # where it was read: "path" or "path#index" for an mbox
+    unreadable: tuple[Unreadable, ...] = ()
 
 
 # The mbox "From_" line: "From <sender> <asctime date>", as lore, b4 and git format-patch
@@ -118,17 +128,21 @@ def parse_mail(raw: bytes, origin: str) -> Mail:
     # short lines on the wire can decode (quoted-printable soft breaks, base64) to one long one
     longest = max(map(len, body.split("\n")))
     limits.check(origin, "the longest decoded line in characters", longest, "max_line_length")
+    date = _header(msg, "date")
+    iso_date = _iso_date(date) if date else ""
+    message_id = _first_id(_header(msg, "message-id"))
     return Mail(
-        message_id=_first_id(_header(msg, "message-id")) or _synthetic_id(raw),
+        message_id=message_id or _synthetic_id(raw),
         in_reply_to=_first_id(_header(msg, "in-reply-to")),
         references=tuple(_all_ids(_header(msg, "references"))),
         sender=senders[0] if senders else Person("", ""),
         subject=decode_words(_header(msg, "subject")),
-        date=_iso_date(_header(msg, "date")),
+        date=iso_date or "",
         to=_people(msg, "to"),
         cc=_people(msg, "cc"),
         body=body,
         origin=origin,
+        unreadable=unreadable_headers(msg, date_ok=iso_date is not None),
     )
 
 
@@ -235,13 +249,64 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
 
 
 def _codec(charset: str) -> str:
-    """The codec a charset names; an unknown one, or one that is no text encoding (base64,
-    rot13, zlib: bytes-to-bytes or str-to-str codecs), is taken for UTF-8."""
+    """The codec a charset names; an unknown one is taken for UTF-8."""
+    return _text_codec(charset) or "utf-8"
+
+
+def _text_codec(charset: str) -> str | None:
+    """The codec a charset names; None when there is none, or it is no text encoding (base64,
+    rot13, zlib: bytes-to-bytes or str-to-str codecs)."""
     try:
         info = codecs.lookup(charset)
     except (LookupError, ValueError):  # ValueError: a NUL in the name
-        return "utf-8"
-    return info.name if info._is_text_encoding else "utf-8"
+        return None
+    return info.name if info._is_text_encoding else None
+
+
+def unreadable_headers(msg: Message, *, date_ok: bool) -> tuple[Unreadable, ...]:
+    """What the loader could not use in the headers it reads, each named once.
+
+    Found apart from the decoding, which never fails: it falls back (no date, a made-up
+    id, UTF-8) and this says where it had to.
+    """
+    found: list[Unreadable] = []
+    if not date_ok:
+        value = _shown(_header(msg, "date"))
+        found.append(Unreadable("Date", f"{value} is no date a datetime can hold; taken as absent"))
+    for name in ("Message-ID", "In-Reply-To", "References"):
+        values = _header_values(msg, name)
+        if values and not _all_ids(values[0]):
+            found.append(
+                Unreadable(name, f"{_shown(values[0])} holds no message id; taken as absent")
+            )
+    for name in ("Subject", "From", "To", "Cc"):
+        for value in _header_values(msg, name):
+            found.extend(_word_problems(name, value))
+    for part in msg.walk():
+        charset = None if part.is_multipart() else part.get_content_charset()
+        if charset and _text_codec(charset) is None:
+            reason = f"{_shown(charset)} is no charset Python knows; the text read as UTF-8"
+            found.append(Unreadable("Content-Type charset", reason))
+    return tuple(dict.fromkeys(found))
+
+
+def _word_problems(name: str, value: str) -> list[Unreadable]:
+    try:
+        words = decode_header(value)
+    except HeaderParseError:
+        return [Unreadable(name, "an encoded word that cannot be decoded; kept as sent")]
+    return [
+        Unreadable(
+            name, f"encoded word in {_shown(charset)}, no charset Python knows; read as UTF-8"
+        )
+        for _, charset in words
+        if charset and _text_codec(charset) is None
+    ]
+
+
+def _shown(value: str) -> str:
+    """A header value quoted for a one-line message, cut short when long."""
+    return repr(value if len(value) <= 60 else value[:60] + "...")
 
 
 def parse_person(value: str) -> Person | None:
@@ -273,21 +338,25 @@ def _first_id(value: str) -> str | None:
 def _all_ids(value: str) -> list[str]:
     """Message ids in a header: the <...> forms, or bare words when no brackets are used."""
     bracketed = _MSGID.findall(value)
-    return bracketed if bracketed else value.split()
+    return bracketed if bracketed else [w for w in (w.strip("<>") for w in value.split()) if w]
 
 
 def _synthetic_id(raw: bytes) -> str:
     return f"patchscope-{hashlib.sha256(raw).hexdigest()[:24]}@local"
 
 
-def _iso_date(value: str) -> str:
+def _iso_date(value: str) -> str | None:
+    """ISO 8601 in UTC; None when the value is no date or one a datetime cannot hold (a year
+    past 9999, an offset of days, a day count past any integer: email.utils then raises
+    ValueError or OverflowError)."""
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return ""
-    if when.tzinfo is None:  # "-0000": the zone is unknown, the time is UTC
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if when.tzinfo is None:  # "-0000": the zone is unknown, the time is UTC
+            when = when.replace(tzinfo=UTC)
+        utc = when.astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return utc.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def _body(msg: Message) -> str:

@@ -1,9 +1,9 @@
-"""Subject lines: [RFC PATCH v2 3/4], [PATCH net-next v3 01/12], RESEND, Re:."""
+"""Subject lines: [RFC PATCH v2 3/4], [PATCH net-next v3 01/12], [PATCH 1 of 2], RESEND, Re:."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,9 @@ class Subject:
     total: int | None  # M of N/M
     is_reply: bool  # Re: (any case, any count)
     is_patch: bool  # a PATCH (or RFC) prefix is present
+    # bracket words whose number no count can hold (past a signed 64-bit integer, the widest
+    # the batch database stores): read as if the number were not given
+    unreadable: tuple[str, ...] = ()
 
 
 # Written by hand: no library parses kernel subject prefixes. The subject is eaten from the
@@ -27,6 +30,9 @@ _FORWARD = re.compile(r"(fwd?)\s*:\s*", re.IGNORECASE)
 _BRACKET = re.compile(r"\[([^\[\]]*)\]\s*")
 _VERSION = re.compile(r"(?:patch|rfc)?-?v(\d+)", re.IGNORECASE)
 _NUMBERING = re.compile(r"(\d+)/(\d+)")
+# Mercurial's patchbomb writes N/M as "N of M": made N/M before the words are read.
+_HG_NUMBERING = re.compile(r"(\d+) +of +(\d+)", re.IGNORECASE)
+LARGEST_COUNT = (1 << 63) - 1
 _PATCH_WORD = re.compile(r"(patch|rfc)(-?v\d+)?", re.IGNORECASE)
 _RFC_WORD = re.compile(r"rfc(-?v\d+)?", re.IGNORECASE)
 _RESEND_WORD = re.compile(r"resend", re.IGNORECASE)
@@ -40,19 +46,37 @@ class _Prefix:
     version: int = 1
     number: int | None = None
     total: int | None = None
+    unreadable: list[str] = field(default_factory=list)
 
     def add(self, word: str) -> None:
         numbering = _NUMBERING.fullmatch(word)
         if numbering:
-            self.number, self.total = int(numbering[1]), int(numbering[2])
+            number, total = _count(numbering[1]), _count(numbering[2])
+            if number is None or total is None:
+                self.unreadable.append(word)
+            else:
+                self.number, self.total = number, total
             return
         version = _VERSION.fullmatch(word)
         if version:
-            self.version = int(version[1])
+            count = _count(version[1])
+            if count is None:
+                self.unreadable.append(word)
+            else:
+                self.version = count
         self.words.append(word)
 
     def has(self, pattern: re.Pattern[str]) -> bool:
         return any(pattern.fullmatch(word) for word in self.words)
+
+
+def _count(digits: str) -> int | None:
+    """The number, or None past the largest count (checked on the length first: int() refuses
+    a string of more than 4300 digits)."""
+    if len(digits) > len(str(LARGEST_COUNT)):
+        return None
+    value = int(digits)
+    return value if value <= LARGEST_COUNT else None
 
 
 def parse_subject(raw: str) -> Subject:
@@ -66,7 +90,7 @@ def parse_subject(raw: str) -> Subject:
         elif not (match := _FORWARD.match(rest) or _BRACKET.match(rest)):
             break
         if match.re is _BRACKET:
-            for word in match[1].split():
+            for word in _HG_NUMBERING.sub(r"\1/\2", match[1]).split():
                 prefix.add(word)
         rest = rest[match.end() :]
     return Subject(
@@ -80,4 +104,5 @@ def parse_subject(raw: str) -> Subject:
         total=prefix.total,
         is_reply=is_reply,
         is_patch=prefix.has(_PATCH_WORD),
+        unreadable=tuple(prefix.unreadable),
     )

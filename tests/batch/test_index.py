@@ -13,7 +13,9 @@ HOSTILE = '=HYPERLINK("http://x.invalid","y")'
 
 def summary(title: str, error: str | None = None) -> Summary:
     status = "ok" if error is None else "failed"
-    return Summary("k@x", "a.mbox", status, error, title, 1, "n", 2, 1, 0, 0, None, 0, 0, 3, 4)
+    return Summary(
+        "k@x", "a.mbox", status, error, title, 1, "n", 2, 1, 0, 0, None, 0, 0, 3, 4, None
+    )
 
 
 def test_csv_cells_that_start_a_formula_are_made_inert() -> None:

@@ -69,8 +69,13 @@ THREADS: tuple[tuple[bytes, ...], ...] = (
     _messages(REFERENCE_MBOX.read_bytes()),
     _messages((FIXTURES / "sources" / "thread.mbox").read_bytes()),
 )
+# The mail forms real archives hold (tests/ingest/test_mail_forms.py): seeds of the loader
+# and of the batch's threading, not of the diff targets.
+FORM_THREADS: tuple[tuple[bytes, ...], ...] = tuple(
+    _messages(path.read_bytes()) for path in sorted((FIXTURES / "mail" / "forms").glob("*.mbox"))
+)
 SEED_MAILS: tuple[bytes, ...] = (
-    *(m for thread in THREADS for m in thread),
+    *(m for thread in (*THREADS, *FORM_THREADS) for m in thread),
     (FIXTURES / "mail" / "odd-headers.eml").read_bytes(),
     (FIXTURES / "sources" / "bare.diff").read_bytes(),
 )
@@ -122,6 +127,7 @@ _ODD_VALUES = (
     "=?utf-16?b?//4A?=", "=?x?q?", "=??q??=", "=?utf-8?z?abc?=", "=?utf-8*fr?q?x?=",
     "base64", "quoted-printable", "x-uuencode", "7bit", "8bit", "binary", "bogus",
     "text/plain; charset=\"utf-8", "text/plain; charset*=utf-8''%ff%fe",
+    "<a@b> <>", "< >", "<\udcff@x>",
     "multipart/mixed", "multipart/mixed; boundary=", 'multipart/mixed; boundary="b"',
     "message/rfc822", "text/x-patch", "\\", "(comment", "\t\t",
 )  # fmt: skip
@@ -136,8 +142,22 @@ _BAD_BYTES = (
     b"\xef\xbb\xbf",
 )
 
+
+# Dates at and past what a datetime holds: years past 9999, offsets of days, day and hour
+# counts past any machine integer, and their neighbours that still fit.
+_BIG = (2**31, 2**63, 10**20)
+limit_dates: st.SearchStrategy[str] = st.builds(
+    "{}, {} Mar {} {}:00:00 {}".format,
+    st.sampled_from(("Mon", "Xyz", "")),
+    st.sampled_from((0, 1, 31, 32, *_BIG)),
+    st.sampled_from((1, 99, 1969, 9999, 10000, 99999, *_BIG)),
+    st.sampled_from((0, 23, 24, *_BIG)),
+    st.sampled_from(("+0000", "-0000", "-0001", "+2359", "-2400", "+9999", "+9999999999", "GMT")),
+)
+
 header_values: st.SearchStrategy[bytes] = st.one_of(
     st.sampled_from(_ODD_VALUES).map(str.encode),
+    limit_dates.map(str.encode),
     st.text(max_size=40).map(lambda t: t.encode("utf-8", "surrogatepass")),
     st.binary(max_size=40).map(lambda b: b.replace(b"\n", b" ")),
     st.integers(200, 3000).map(lambda n: b"x" * n),
@@ -369,6 +389,8 @@ diff_mutations: st.SearchStrategy[Mutation] = st.one_of(
 _counts = st.one_of(
     st.integers(0, 12).map(str),
     st.sampled_from(("007", "999999999999", "1" * 30, "-1", "", "\uff101", "\u0663", "1.5", "x")),
+    # a signed 64-bit integer's last value, the first past it, more digits than int() takes
+    st.sampled_from((str(2**63 - 1), str(2**63), "9" * 5000)),
 )
 _words = st.lists(
     st.sampled_from(("PATCH", "RFC", "RESEND", "net-next", "PATCH-v2", "v", "vv2", "v0", "V3")),
@@ -394,6 +416,11 @@ _brackets = st.one_of(
             "[]",
             "[PATCH 0/0]",
             "Fwd: [PATCH v2 2/1]",
+            "[PATCH 0 of 2]",
+            "[PATCH 2 OF 2]",
+            "[PATCH 1 of 99999999999999999999]",
+            "[PATCH]",
+            "",
         )
     ),
 )
@@ -414,6 +441,44 @@ subject_mutations: st.SearchStrategy[Mutation] = st.builds(
 
 mail_mutations = st.one_of(header_mutations, encoding_mutations, diff_mutations, subject_mutations)
 
+# --- threads: the same series sent again, a version on the cover only -------------------
+
+ThreadMutation = Callable[[Sequence[bytes]], list[bytes]]
+_MESSAGE_ID = re.compile(rb"^Message-Id:[ \t]*<([^>\n]+)>", re.MULTILINE | re.IGNORECASE)
+_NUMBERED_BRACKET = re.compile(rb"^(Subject:[ \t]*)\[([^\]\n]*?)(\d+)/(\d+)\]", re.M | re.I)
+
+
+def repost(in_reply: bool, messages: Sequence[bytes]) -> list[bytes]:
+    """The messages sent once more without a version bump: the same mails under new ids (every
+    id they name renamed alike), as a new thread or answering the first posting's first mail."""
+    ids = [m.group(1) for message in messages for m in _MESSAGE_ID.finditer(message)]
+    again = []
+    for message in messages:
+        for mid in ids:
+            message = message.replace(b"<" + mid + b">", b"<again." + mid + b">")
+        again.append(message)
+    if in_reply and ids:
+        again[0] = set_header(b"In-Reply-To", b"<" + ids[0] + b">", again[0])
+    return [*messages, *again]
+
+
+def version_on_cover_only(version: int, messages: Sequence[bytes]) -> list[bytes]:
+    """`git format-patch` given -vN for the cover alone: the 0/M gets vN, the patches none."""
+
+    def bracket(m: re.Match[bytes]) -> bytes:
+        words = re.sub(rb"\bv\d+\b", b"", m[2])
+        if m[3] == b"0":
+            words += b"v%d " % version
+        return m[1] + b"[" + words + m[3] + b"/" + m[4] + b"]"
+
+    return [_NUMBERED_BRACKET.sub(bracket, message, count=1) for message in messages]
+
+
+thread_mutations: st.SearchStrategy[ThreadMutation] = st.one_of(
+    st.builds(partial, st.just(repost), st.booleans()),
+    st.builds(partial, st.just(version_on_cover_only), st.sampled_from((2, 3, 2**63))),
+)
+
 
 def _apply(seed: bytes, mutations: Sequence[Mutation]) -> bytes:
     for mutate in mutations:
@@ -429,7 +494,7 @@ def mutated(
 
 
 # Strategies built once: a composite that builds one per draw spends its time on that.
-_threads = st.sampled_from(THREADS)
+_threads = st.sampled_from((*THREADS, *FORM_THREADS))
 _chains = st.sampled_from(FILE_CHAINS)
 _picks = st.integers(0, 1 << 16)
 _mail_edits = st.lists(mail_mutations, min_size=1, max_size=3)
@@ -438,15 +503,18 @@ _diff_edits = st.lists(diff_mutations, min_size=1, max_size=3)
 
 @st.composite
 def mutated_threads(draw: st.DrawFn) -> bytes:
-    """A run of up to three consecutive messages of one thread, some mutated, as one mbox."""
+    """A run of up to four consecutive messages of one thread, some mutated, the run perhaps
+    sent again or given a version on its cover only, as one mbox."""
     thread = draw(_threads)
     first = draw(_picks) % len(thread)
-    last = min(first + draw(_picks) % 3, len(thread) - 1)
+    last = min(first + draw(_picks) % 4, len(thread) - 1)
     messages = []
     for message in thread[first : last + 1]:
         if draw(st.booleans()):
             message = _apply(message, draw(_mail_edits))
         messages.append(message if message.endswith(b"\n") else message + b"\n")
+    if draw(st.booleans()):
+        messages = draw(thread_mutations)(messages)
     return b"\n".join(messages)
 
 

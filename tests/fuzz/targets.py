@@ -18,6 +18,9 @@ from typing import TypeVar
 
 from markupsafe import Markup
 
+from patchscope.batch.analyse import analyse
+from patchscope.batch.discover import discover
+from patchscope.batch.outputs import write_outputs
 from patchscope.code.facts import patch_facts
 from patchscope.diff.compose import Composed, compose
 from patchscope.diff.deps import dependencies
@@ -62,6 +65,23 @@ def load_target(source: Path, data: bytes) -> None:
         numbers = [p.number for p in series.patches]
         assert numbers and numbers == sorted(set(numbers)), numbers
     assert source.read_bytes() == data  # the user's file is never touched
+
+
+def batch_target(folder: Path, data: bytes) -> None:
+    """`batch` on `data` as one mbox: each mail in one series at most, each series analysed or
+    failed with one line (never an internal error), reposts naming only other series, and
+    the database and index written."""
+    source = folder / "input.mbox"
+    source.write_bytes(data)
+    found = discover([str(source)], offline=True)
+    keys = [t.key for t in found.tasks]
+    ids = [m.message_id for t in found.tasks for m in t.mails]
+    assert len(set(keys)) == len(keys) and len(set(ids)) == len(ids)
+    results = [analyse(task) for task in found.tasks]
+    for r in results:
+        assert r.error is None or not r.error.startswith("internal error"), r.error
+        assert set(r.reposts) <= set(keys) - {r.key}
+    write_outputs(results, folder / "out")
 
 
 def compose_target(diffs: Sequence[bytes]) -> None:

@@ -20,6 +20,7 @@ import pytest
 from tests.hostile import corpus
 from tests.hostile.corpus import FIXTURES
 from tests.hostile.harness import run, run_process, snapshot
+from tests.ingest.test_mail_forms import FORMS
 
 MiB = 1 << 20
 
@@ -247,10 +248,14 @@ def _long_subject(doc: dict[str, Any]) -> None:
 
 
 def _all_first(doc: dict[str, Any]) -> None:
-    # the last of the 2000 mails is used, the 1999 before it are duplicates
+    # each mail is a posting of its own (its 1/3 is taken); all dated alike, the last in the
+    # mbox is used and the warning names the first ten of the 1999 others
     patch = _only(doc)
     assert patch["message_id"] == "first-1999@example.org"
-    assert _rules(doc).count("duplicate-patch") == 1999
+    (reposted,) = [f["message"] for f in doc["findings"] if f["rule"] == "reposted"]
+    named = ", ".join(f"first-{i}@example.org" for i in range(10))
+    assert reposted.startswith("posted 2000 times without a new version: analysing the latest")
+    assert reposted.endswith(f"not the others: {named} and 1989 more")
     (finding,) = [f for f in doc["findings"] if f["rule"] == "incomplete-series"]
     assert finding["message"] == "incomplete series: 2/3 to 3/3 missing"
 
@@ -258,6 +263,15 @@ def _all_first(doc: dict[str, Any]) -> None:
 def _outside_manifest(doc: dict[str, Any]) -> None:
     assert doc["series"]["name"] == "outside"
     assert [p["number"] for p in doc["patches"]] == [1, 3, 4]
+
+
+def _unreadable_headers(doc: dict[str, Any]) -> None:
+    unreadable = [f for f in doc["findings"] if f["rule"] == "unreadable-header"]
+    assert len(unreadable) == 8 and {f["severity"] for f in unreadable} == {"info"}
+
+
+def _patches(doc: dict[str, Any]) -> None:
+    assert doc["patches"]
 
 
 def _outside(folder: Path) -> Path:
@@ -294,6 +308,14 @@ PARSED: dict[str, Parsed] = {
         lambda d: corpus.all_first(d, 2000), _all_first, ("--max-patches", "2000")
     ),
     "manifest naming a file outside its folder": Parsed(_outside, _outside_manifest),
+    # the mail forms of tests/ingest/test_mail_forms.py, through every command
+    "dates, ids, charsets and counts past their limits": Parsed(
+        lambda _: FORMS / "header-limits.mbox", _unreadable_headers
+    ),
+    **{
+        f"mail form {path.name}": Parsed(lambda _, path=path: path, _patches)
+        for path in sorted(FORMS.glob("*.mbox"))
+    },
 }
 
 

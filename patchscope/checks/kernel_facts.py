@@ -25,7 +25,9 @@ class KernelMacro:
     @property
     def macro(self) -> Macro:
         head = re.match(r"#define\s+\w+(?:\([^)]*\))?", self.define)
-        parsed = None if head is None else macro_from_signature(head.group(), self.define[head.end() :])
+        parsed = (
+            None if head is None else macro_from_signature(head.group(), self.define[head.end() :])
+        )
         if parsed is None:
             raise ValueError(f"not a #define: {self.define}")
         return parsed

@@ -181,15 +181,19 @@ class _Translator:
         if op == "!":
             return _bool_int(z3.Not(self.truth(operand)))
         if op in ("*", "&"):
-            raise Unmodelled(f"{'reads memory through' if op == '*' else 'takes the address of'} "
-                             f"{unparse(operand)}")
+            raise Unmodelled(
+                f"{'reads memory through' if op == '*' else 'takes the address of'} "
+                f"{unparse(operand)}"
+            )
         if op in ("++", "--"):
             raise Unmodelled(f"{op}{unparse(operand)} has side effects")
         v = self.value(operand)
         v = convert(v, promote(v.ctype))
         if op == "-":
             if not v.ctype.unsigned:
-                self.premise(z3.BVSNegNoOverflow(v.bv), f"no signed overflow in -{unparse(operand)}")
+                self.premise(
+                    z3.BVSNegNoOverflow(v.bv), f"no signed overflow in -{unparse(operand)}"
+                )
             return _Val(-v.bv, v.ctype)
         if op == "~":
             return _Val(~v.bv, v.ctype)
@@ -223,8 +227,10 @@ class _Translator:
         a = convert(a, promote(a.ctype))
         count = convert(b, a.ctype).bv
         width = a.ctype.bits
-        in_range = z3.ULT(convert(b, _WIDE).bv, width) if b.ctype.unsigned else z3.And(
-            convert(b, _WIDE).bv >= 0, convert(b, _WIDE).bv < width
+        in_range = (
+            z3.ULT(convert(b, _WIDE).bv, width)
+            if b.ctype.unsigned
+            else z3.And(convert(b, _WIDE).bv >= 0, convert(b, _WIDE).bv < width)
         )
         self.premise(in_range, f"a shift count below {width} in {text}")
         if op == ">>":
@@ -335,14 +341,31 @@ def _solve(t: _Translator, sides: _Sides, budget: Budget) -> Verdict:
         return Verdict("proved", premises=stated)
     if answer != z3.sat:
         return Verdict("not proved", f"the solver gave up ({solver.reason_unknown()})", stated)
-    model = solver.model()
-    inputs = [f"{key} = {_shown(model, bv, ctype)}" for key, (bv, ctype) in sorted(t.inputs.items())]
+    model = _small(solver, t) or solver.model()
+    inputs = [
+        f"{key} = {_shown(model, bv, ctype)}" for key, (bv, ctype) in sorted(t.inputs.items())
+    ]
     truths = [
         f"{key} is {'true' if z3.is_true(model.eval(b, model_completion=True)) else 'false'}"
         for key, b in sorted(t.truths.items())
     ]
     values = (_shown(model, *sides[0]), _shown(model, *sides[1]))
     return Verdict("refuted", "", stated, (*inputs, *truths), values)
+
+
+def _small(solver: z3.Solver, t: _Translator) -> z3.ModelRef | None:
+    """A counterexample a reviewer can read: every input between -16 and 16 if one exists."""
+    bounds = []
+    for bv, ctype in t.inputs.values():
+        if ctype.unsigned:
+            bounds.append(z3.ULE(bv, 16))
+        else:
+            bounds.append(z3.And(bv >= -16, bv <= 16))
+    solver.push()
+    solver.add(*bounds)
+    found = solver.model() if solver.check() == z3.sat else None
+    solver.pop()
+    return found
 
 
 def _shown(model: z3.ModelRef, term: z3.ExprRef, ctype: CType | None) -> str:

@@ -1,0 +1,711 @@
+"""What a patch changes in what its code computes: its changed statements, paired before
+and after and compared by the solver.
+
+Per hunk, the changed `if`/`while`/`for` conditions, assigned values, return values and
+call arguments of the pre-image are paired with those of the post-image (same kind,
+same assigned name or callee, in order), once identical statements and the patch's
+renames are set aside. Each pair is cut down to the smallest part that differs, then
+macros are expanded (the series' own, the tree's, then the kernel facts table) and
+the single-`return` helpers the series shows are inlined, each side with its own
+definitions: an inverted helper whose callers are all negated compares equal.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from patchscope.checks import kernel_facts
+from patchscope.checks.cexpr import (
+    TYPES,
+    Binary,
+    Cast,
+    CExprError,
+    CType,
+    Expr,
+    Name,
+    Postfix,
+    Ternary,
+    Unary,
+    is_identifier,
+    parse,
+    scan,
+    tokenize,
+    unparse,
+)
+from patchscope.checks.expand import Macro, expand, macro_from_signature
+from patchscope.checks.smt import Budget, Verdict, equivalent
+from patchscope.code.model import Definition, Image, PatchFacts, SeriesFacts
+from patchscope.code.tree import TreeFacts
+from patchscope.diff.model import FileDiff, Hunk
+from patchscope.ingest.series import Patch
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    file: str
+    line: int  # in the side's image
+    code: str  # the whole line, as evidence
+    sign: str  # the hunk line's kind: "+", "-" or " "
+    directive: bool = False  # on a preprocessor line (or its continuation)
+
+    @property
+    def changed(self) -> bool:
+        return self.sign != " "
+
+
+def is_c(fd: FileDiff) -> bool:
+    return fd.path.endswith((".c", ".h")) and not fd.binary
+
+
+def side(fd: FileDiff, hunk: Hunk, kind: str) -> list[Token]:
+    """One image of a hunk ('-': context and removed lines, '+': context and added) as tokens."""
+    lines = [hl for hl in hunk.lines if hl.kind in (" ", kind)]
+    text = "\n".join(hl.text for hl in lines)
+    starts = [0]
+    for hl in lines[:-1]:
+        starts.append(starts[-1] + len(hl.text) + 1)
+    directive, continued = [], False
+    for hl in lines:
+        stripped = hl.text.strip()
+        directive.append(continued or stripped.startswith("#"))
+        continued = directive[-1] and stripped.endswith("\\")
+    tokens = []
+    for token, offset in scan(text, lenient=True):
+        at = bisect.bisect_right(starts, offset) - 1
+        hl = lines[at]
+        number = (hl.old_no if kind == "-" else hl.new_no) or 0
+        tokens.append(Token(token, fd.path, number, hl.text.strip(), hl.kind, directive[at]))
+    return tokens
+
+
+# --- statements ---------------------------------------------------------------------------
+
+CONDITIONS = frozenset({"if", "while", "for"})
+_ASSIGN = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="})
+_SKIP = frozenset({"{", "}", ";", "else", "do"})
+_JUMPS = frozenset({"break", "continue", "goto"})
+_DECL_WORDS = frozenset(
+    {"static", "const", "volatile", "register", "extern", "inline", "struct", "union", "enum"}
+    | {"unsigned", "signed", "int", "long", "short", "char", "void", "__always_inline"}
+    | set(TYPES)
+)
+
+
+@dataclass(frozen=True)
+class Stmt:
+    kind: str  # "if", "while", "for", "return", "assign", "call"
+    key: str  # what pairs it: the keyword, the assigned name, the callee, return's function
+    tokens: tuple[str, ...]  # the condition, the value, or the whole call
+    where: Token
+    changed: bool
+
+
+def statements(tokens: list[Token], section: str = "") -> Iterator[Stmt]:
+    """The statements a stretch of code tokens holds, cut where the hunk cuts them.
+
+    `section` is the hunk's @@ hint: the function a hunk starting mid-body is in.
+    """
+    code = [t for t in tokens if not t.directive]
+    hint = re.search(r"(\w+)\s*\(", section)
+    function = hint.group(1) if hint else ""
+    i = 0
+    while i < len(code):
+        text = code[i].text
+        nxt = code[i + 1].text if i + 1 < len(code) else ""
+        if text in CONDITIONS | {"switch"} and nxt == "(":
+            end = _close(code, i + 1)
+            if end is None:
+                return
+            inner = code[i + 2 : end]
+            if text == "for":
+                yield from _for(code[i], inner)
+            elif text != "switch":
+                yield _stmt(text, text, inner, code[i])
+            i = end + 1
+        elif text in _SKIP:
+            i += 1
+        elif text in ("case", "default") or (is_identifier(text) and nxt == ":"):
+            i = next((j for j in range(i, len(code)) if code[j].text == ":"), len(code)) + 1
+        else:
+            end = _statement_end(code, i)
+            if end is None:
+                return
+            if code[end].text == ";" and text not in _JUMPS:
+                yield from _simple(code[i:end], function)
+            elif code[end].text == "{":  # a definition's head: what follows is its body
+                head = [t.text for t in code[i:end]]
+                function = head[head.index("(") - 1] if "(" in head[1:] else function
+            i = end + 1
+
+
+def _close(code: list[Token], open_at: int) -> int | None:
+    depth = 0
+    for j in range(open_at, len(code)):
+        depth += code[j].text in "([{"
+        depth -= code[j].text in ")]}"
+        if depth == 0:
+            return j
+    return None
+
+
+def _statement_end(code: list[Token], start: int) -> int | None:
+    depth = 0
+    for j in range(start, len(code)):
+        text = code[j].text
+        if depth == 0 and text in (";", "{", "}"):
+            return j
+        depth += text in "(["
+        depth -= text in ")]"
+    return None
+
+
+def _stmt(kind: str, key: str, tokens: list[Token], where: Token) -> Stmt:
+    changed = where.changed or any(t.changed for t in tokens)
+    return Stmt(kind, key, tuple(t.text for t in tokens), where, changed)
+
+
+def _split(tokens: list[Token], sep: str) -> list[list[Token]]:
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for t in tokens:
+        if depth == 0 and t.text == sep:
+            parts.append([])
+            continue
+        depth += t.text in "([{"
+        depth -= t.text in ")]}"
+        parts[-1].append(t)
+    return parts
+
+
+def _for(keyword: Token, inner: list[Token]) -> Iterator[Stmt]:
+    parts = _split(inner, ";")
+    if len(parts) != 3:
+        return
+    init, cond, step = parts
+    for part in (init, step):
+        for piece in _split(part, ","):
+            yield from _simple(piece, "")
+    if cond:
+        yield _stmt("for", "for", cond, keyword)
+
+
+def _simple(tokens: list[Token], function: str) -> Iterator[Stmt]:
+    """An expression statement, a declaration or a return, as the statements to compare."""
+    if not tokens:
+        return
+    texts = [t.text for t in tokens]
+    if texts[0] == "return":
+        if len(tokens) > 1:
+            yield _stmt("return", function, tokens[1:], tokens[0])
+        return
+    declaration = texts[0] in _DECL_WORDS
+    for piece in _split(tokens, ",") if declaration else [tokens]:
+        yield from _assignment(piece, declaration)
+
+
+def _assignment(tokens: list[Token], declaration: bool) -> Iterator[Stmt]:
+    texts = [t.text for t in tokens]
+    depth = 0
+    for k, text in enumerate(texts):
+        depth += text in "([{"
+        depth -= text in ")]}"
+        if depth == 0 and text in _ASSIGN:
+            lhs = [t for t in texts[:k] if t not in ("*", "const")]
+            key = lhs[-1] if declaration and lhs else " ".join(lhs)
+            value = tokens[k + 1 :]
+            if text != "=":  # x op= v is x = x op (v)
+                value = [*tokens[:k], _as(tokens[k], text[:-1]), _as(tokens[k], "("), *value]
+                value.append(_as(tokens[-1], ")"))
+            yield _stmt("assign", key, value, tokens[0])
+            return
+    if "++" in texts or "--" in texts:
+        name = next((t for t in texts if is_identifier(t)), "")
+        yield Stmt("assign", name, (), tokens[0], any(t.changed for t in tokens))
+    elif not declaration and is_identifier(texts[0]) and len(texts) > 1 and texts[1] == "(":
+        yield _stmt("call", texts[0], tokens, tokens[0])
+
+
+def _as(token: Token, text: str) -> Token:
+    return Token(text, token.file, token.line, token.code, token.sign)
+
+
+# --- what each side knows: macros, inlinable helpers, types ------------------------------
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A function whose whole body is one `return`: inlined where the side calls it."""
+
+    params: tuple[tuple[str, str | None], ...]  # name, type name when it is an integer type
+    result: str | None
+    body: tuple[str, ...]
+
+
+@dataclass
+class Knowledge:
+    """One image's definitions as a comparison needs them; later layers override earlier."""
+
+    macros: dict[str, Macro] = field(default_factory=kernel_facts.kernel_macros)
+    helpers: dict[str, Helper] = field(default_factory=dict)
+    types: dict[str, CType | None] = field(default_factory=dict)
+
+    def copy(self) -> Knowledge:
+        return Knowledge(dict(self.macros), dict(self.helpers), dict(self.types))
+
+    def learn(self, image: Image) -> None:
+        for d in image.definitions:
+            if d.kind == "macro":
+                macro = macro_from_signature(d.signature, d.body)
+                if macro is not None:
+                    self.macros[macro.name] = macro
+                    self.helpers.pop(macro.name, None)
+            elif d.kind == "function" and d.complete:
+                helper = _helper(d)
+                if helper is not None:
+                    self.helpers[d.name] = helper
+                    self.macros.pop(d.name, None)
+            elif d.kind in ("field", "global") and d.signature:
+                name = d.name.rsplit(".", 1)[-1]
+                key = "." + name if d.kind == "field" else name
+                self.types[key] = _declared_type(d.signature, name)
+
+    def learn_text(self, text: str) -> None:
+        """Macros and declarations a tree file holds (tree text ranks below the series)."""
+        for match in _DEFINE.finditer(text):
+            body = match.group(2).replace("\\\n", " ")
+            macro = macro_from_signature(match.group(1), body)
+            if macro is not None:
+                self.macros.setdefault(macro.name, macro)
+        self.types.update({k: v for k, v in declarations(text).items() if k not in self.types})
+
+
+_DEFINE = re.compile(
+    r"^[ \t]*(#[ \t]*define[ \t]+\w+(?:\([^)\n]*\))?)((?:[^\n]*\\\n)*[^\n]*)", re.M
+)
+_SIGNATURE = re.compile(r"(?P<head>[^()]*?)\b(?P<name>\w+)\s*\((?P<params>[^()]*)\)\s*$")
+
+
+def _helper(d: Definition) -> Helper | None:
+    match = _SIGNATURE.match(d.signature)
+    try:
+        body = tokenize(d.body)
+    except CExprError:
+        return None
+    if match is None or len(body) < 5 or body[:2] != ("{", "return") or body[-2:] != (";", "}"):
+        return None
+    if ";" in body[2:-2]:
+        return None
+    params = []
+    for param in match.group("params").split(","):
+        words = param.replace("*", " * ").split()
+        if not words or words == ["void"]:
+            continue
+        params.append((words[-1], _type_name(words[:-1])))
+    return Helper(tuple(params), _type_name(match.group("head").split()), body[2:-2])
+
+
+def _type_name(words: list[str]) -> str | None:
+    kept = [w for w in words if w not in ("static", "inline", "const", "extern", "__always_inline")]
+    name = " ".join(kept)
+    return name if name in TYPES else None
+
+
+def _declared_type(signature: str, name: str) -> CType | None:
+    words = signature.replace("*", " * ").split()
+    if name not in words or "*" in words:
+        return None
+    type_name = _type_name(words[: words.index(name)])
+    return None if type_name is None else TYPES[type_name]
+
+
+_PRECEDES_DECL = frozenset({";", "{", "}", "(", ",", ""})
+
+
+def declarations(text: str) -> dict[str, CType | None]:
+    """name -> integer type for each declaration or parameter in C text; None when two
+    declarations disagree or the declared thing is a pointer."""
+    try:
+        tokens = tokenize(text)
+    except CExprError:
+        tokens = tuple(t for t, _ in scan(text, lenient=True))
+    found: dict[str, CType | None] = {}
+    i = 0
+    while i < len(tokens):
+        if (tokens[i - 1] if i else "") not in _PRECEDES_DECL or tokens[i] not in _DECL_WORDS:
+            i += 1
+            continue
+        j = i
+        while j < len(tokens) and tokens[j] in _DECL_WORDS:
+            j += 1
+        type_name = _type_name(list(tokens[i:j]))
+        while j < len(tokens):
+            pointer = tokens[j] == "*"
+            while j < len(tokens) and tokens[j] == "*":
+                j += 1
+            if j + 1 >= len(tokens) or not is_identifier(tokens[j]):
+                break
+            if tokens[j + 1] not in (",", ";", "=", ")", "["):
+                break
+            name = tokens[j]
+            ctype = None if pointer or type_name is None else TYPES[type_name]
+            found[name] = ctype if found.get(name, ctype) == ctype else None
+            j = _after_declarator(tokens, j + 1)
+            if j >= len(tokens) or tokens[j] != "," or tokens[j + 1 : j + 2] == ():
+                break
+            if tokens[j + 1] in _DECL_WORDS:  # a parameter list: the next has its own type
+                break
+            j += 1
+        i = j + 1
+    return found
+
+
+def _after_declarator(tokens: tuple[str, ...], j: int) -> int:
+    """The index of the `,`, `;` or `)` ending a declarator's initializer or array size."""
+    depth = 0
+    while j < len(tokens):
+        text = tokens[j]
+        if depth == 0 and text in (",", ";", ")"):
+            return j
+        depth += text in "([{"
+        depth -= text in ")]}"
+        j += 1
+    return j
+
+
+# --- comparisons --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    what: str  # "the condition", "the value assigned to x", "the arguments of f()"
+    before: Stmt | None
+    after: Stmt | None
+    verdict: Verdict
+    compared: tuple[str, str]  # the two expressions the solver saw, "" where unpaired
+    sources: tuple[str, ...]  # kernel facts and inlined helpers the comparison used
+    callee: str | None = None  # the call whose argument the differing part is
+
+
+def knowledge(facts: SeriesFacts, tree: TreeFacts | None) -> dict[int, tuple[Knowledge, Knowledge]]:
+    """Per patch, what its pre-image and its post-image define."""
+    known = Knowledge()
+    out: dict[int, tuple[Knowledge, Knowledge]] = {}
+    texts = {} if tree is None else {s.patch: s for s in tree.placement.stages}
+    previous = 0
+    for pf in sorted(facts.patches, key=lambda pf: pf.number):
+        before = known.copy()
+        before.learn(pf.before)
+        after = before.copy()
+        after.learn(pf.after)
+        for know, stage in ((before, texts.get(previous)), (after, texts.get(pf.number))):
+            for ft in () if stage is None else stage.files:
+                if ft.text is not None and ft.path.endswith((".c", ".h")):
+                    know.learn_text(ft.text)
+        out[pf.number] = (before, after)
+        known = after
+        previous = pf.number
+    return out
+
+
+def compare_patch(
+    patch: Patch,
+    pf: PatchFacts,
+    known: tuple[Knowledge, Knowledge],
+    mapping: Mapping[str, str],
+    budget: Budget,
+) -> list[Comparison]:
+    """Every changed statement of the patch with its counterpart, compared."""
+    hunks = [(fd, h) for fd in patch.files if is_c(fd) for h in fd.hunks]
+    per_hunk = [
+        (
+            [s for s in statements(side(fd, h, "-"), h.section) if s.changed],
+            [s for s in statements(side(fd, h, "+"), h.section) if s.changed],
+        )
+        for fd, h in hunks
+    ]
+    _drop_identical(per_hunk, mapping)
+    tainted = {
+        mapping.get(s.key, s.key) for b, a in per_hunk for s in (*b, *a) if s.kind == "assign"
+    }
+    tainted |= _addressed(per_hunk)
+    before_k, after_k = known
+    out: list[Comparison] = []
+    for (fd, hunk), (olds, news) in zip(hunks, per_hunk, strict=True):
+        local_b = _local(before_k, fd, hunk, "-")
+        local_a = _local(after_k, fd, hunk, "+")
+        pairs, lone = _pair(olds, news, mapping)
+        out.extend(_compare(b, a, mapping, (local_b, local_a), tainted, budget) for b, a in pairs)
+        for s in lone:
+            if s.kind in CONDITIONS:
+                out.append(_lone(s, local_b if s.where.sign == "-" else local_a, budget))
+    return out
+
+
+def _drop_identical(
+    per_hunk: list[tuple[list[Stmt], list[Stmt]]], mapping: Mapping[str, str]
+) -> None:
+    def sig(s: Stmt, m: Mapping[str, str]) -> tuple[str, str, tuple[str, ...]]:
+        return (s.kind, m.get(s.key, s.key), tuple(m.get(t, t) for t in s.tokens))
+
+    before = Counter(sig(s, mapping) for olds, _ in per_hunk for s in olds)
+    after = Counter(sig(s, {}) for _, news in per_hunk for s in news)
+    common = before & after
+    left_b, left_a = Counter(common), Counter(common)
+    for olds, news in per_hunk:
+        olds[:] = [s for s in olds if not _consume(left_b, sig(s, mapping))]
+        news[:] = [s for s in news if not _consume(left_a, sig(s, {}))]
+
+
+def _consume(
+    counter: Counter[tuple[str, str, tuple[str, ...]]], key: tuple[str, str, tuple[str, ...]]
+) -> bool:
+    if counter[key] > 0:
+        counter[key] -= 1
+        return True
+    return False
+
+
+def _addressed(per_hunk: list[tuple[list[Stmt], list[Stmt]]]) -> set[str]:
+    """Names whose address a changed statement passes on: a callee may write them."""
+    found = set()
+    for olds, news in per_hunk:
+        for s in (*olds, *news):
+            found |= {s.tokens[k + 1] for k in range(len(s.tokens) - 1) if s.tokens[k] == "&"}
+    return found
+
+
+def _local(known: Knowledge, fd: FileDiff, hunk: Hunk, kind: str) -> Knowledge:
+    """The side's knowledge with the declarations its hunk shows (they rank first)."""
+    text = hunk.section + "\n" + "\n".join(hl.text for hl in hunk.lines if hl.kind in (" ", kind))
+    local = known.copy()
+    local.types.update(declarations(text))
+    return local
+
+
+def _pair(
+    olds: list[Stmt], news: list[Stmt], mapping: Mapping[str, str]
+) -> tuple[list[tuple[Stmt, Stmt]], list[Stmt]]:
+    """Counterparts of the same kind and key, the most alike first (difflib's ratio)."""
+    candidates = []
+    for i, b in enumerate(olds):
+        mapped = [mapping.get(t, t) for t in b.tokens]
+        for j, a in enumerate(news):
+            if (a.kind, a.key) == (b.kind, mapping.get(b.key, b.key)):
+                alike = difflib.SequenceMatcher(None, mapped, a.tokens).ratio()
+                candidates.append((-alike, i, j))
+    pairs, used_b, used_a = [], set(), set()
+    for _, i, j in sorted(candidates):
+        if i not in used_b and j not in used_a:
+            used_b.add(i)
+            used_a.add(j)
+            pairs.append((olds[i], news[j]))
+    lone = [b for i, b in enumerate(olds) if i not in used_b]
+    return pairs, lone + [a for j, a in enumerate(news) if j not in used_a]
+
+
+def _compare(
+    b: Stmt,
+    a: Stmt,
+    mapping: Mapping[str, str],
+    known: tuple[Knowledge, Knowledge],
+    tainted: set[str],
+    budget: Budget,
+) -> Comparison:
+    what = {
+        "return": "a returned value",
+        "call": f"the arguments of {a.key}()",
+        "assign": f"the value assigned to {a.key}",
+    }.get(b.kind, f"the {b.kind} condition")
+    try:
+        old = parse(tuple(mapping.get(t, t) for t in b.tokens))
+        new = parse(a.tokens)
+    except CExprError as exc:
+        return Comparison(what, b, a, Verdict("not proved", f"cannot read it: {exc}"), ("", ""), ())
+    if b.kind == "call":
+        old_args, new_args = _args(old), _args(new)
+        if len(old_args) != len(new_args):
+            verdict = Verdict("not proved", "the number of arguments changes")
+            return Comparison(what, b, a, verdict, (unparse(old), unparse(new)), ())
+        differ = [(x, y) for x, y in zip(old_args, new_args, strict=True) if x != y]
+        pairs = [_smallest(x, y, False, a.key) for x, y in differ]
+    else:
+        pairs = [_smallest(old, new, b.kind in CONDITIONS, None)]
+    found = []
+    for x, y, truth, callee in pairs:
+        verdict, compared, sources = _solve(x, y, truth, known, tainted, budget)
+        found.append(Comparison(what, b, a, verdict, compared, sources, callee))
+        if verdict.outcome != "proved":
+            break
+    return found[-1]
+
+
+def _args(call: Expr) -> tuple[Expr, ...]:
+    return call.args if isinstance(call, Postfix) else (call,)
+
+
+def _smallest(
+    old: Expr, new: Expr, truth: bool, callee: str | None
+) -> tuple[Expr, Expr, bool, str | None]:
+    """The one differing part of two trees alike elsewhere, whether only its truth counts,
+    and the function it is an argument of."""
+    while True:
+        match old, new:
+            case Unary(op, x), Unary(op2, y) if op == op2 and op not in ("*", "&"):
+                old, new, truth = x, y, op == "!"
+            case Binary(op, l1, r1), Binary(op2, l2, r2) if op == op2 and (l1 == l2) != (r1 == r2):
+                old, new = (r1, r2) if l1 == l2 else (l1, l2)
+                truth = op in ("&&", "||")
+            case Cast(t1, x), Cast(t2, y) if t1 == t2:
+                old, new, truth = x, y, False
+            case Postfix("call", f, xs, _), Postfix("call", g, ys, _) if (
+                f == g
+                and len(xs) == len(ys)
+                and sum(x != y for x, y in zip(xs, ys, strict=True)) == 1
+            ):
+                old, new = next((x, y) for x, y in zip(xs, ys, strict=True) if x != y)
+                truth = False
+                callee = None if f is None else unparse(f)
+            case _:
+                return old, new, truth, callee
+
+
+def _solve(
+    old: Expr,
+    new: Expr,
+    truth: bool,
+    known: tuple[Knowledge, Knowledge],
+    tainted: set[str],
+    budget: Budget,
+) -> tuple[Verdict, tuple[str, str], tuple[str, ...]]:
+    used: set[str] = set()
+    try:
+        sides = tuple(_meaning(e, k, used) for e, k in zip((old, new), known, strict=True))
+    except CExprError as exc:
+        return Verdict("not proved", f"cannot expand it: {exc}"), (unparse(old), unparse(new)), ()
+    compared = (unparse(sides[0]), unparse(sides[1]))
+    sources = tuple(sorted(used))
+    moved = sorted(_names(sides[0]) & tainted | _names(sides[1]) & tainted)
+    if moved:
+        verb = "is" if len(moved) == 1 else "are"
+        reason = f"{', '.join(moved)} {verb} assigned by lines the patch changes"
+        return Verdict("not proved", reason), compared, sources
+    types = {
+        **known[0].types,
+        **{k: v for k, v in known[1].types.items() if known[0].types.get(k, v) == v},
+    }
+    for k, v in known[1].types.items():
+        if k in known[0].types and known[0].types[k] != v:
+            types[k] = None
+    return equivalent(sides[0], sides[1], types, budget, truth=truth), compared, sources
+
+
+def _meaning(expr: Expr, known: Knowledge, used: set[str]) -> Expr:
+    """The expression with macros expanded and the side's one-line helpers inlined."""
+    tokens = tokenize(unparse(expr))
+    used |= {t for t in tokens if t in known.macros and t in kernel_facts.BY_NAME}
+    parsed = parse(expand(tokens, known.macros))
+    return _inline(parsed, known, used, 4)
+
+
+def _inline(expr: Expr, known: Knowledge, used: set[str], depth: int) -> Expr:
+    match expr:
+        case Postfix("call", Name(name), args, _) if name in known.helpers and depth > 0:
+            helper = known.helpers[name]
+            if len(helper.params) != len(args):
+                return expr
+            used.add(f"{name}()")
+            bound = {
+                p: arg if t is None else Cast(t, arg)
+                for (p, t), arg in zip(helper.params, args, strict=True)
+            }
+            body = _substitute(_meaning(parse(helper.body), known, used), bound)
+            body = _inline(body, known, used, depth - 1)
+            return body if helper.result is None else Cast(helper.result, body)
+        case Unary(op, x):
+            return Unary(op, _inline(x, known, used, depth))
+        case Binary(op, x, y):
+            return Binary(op, _inline(x, known, used, depth), _inline(y, known, used, depth))
+        case Ternary(c, x, y):
+            return Ternary(*(_inline(e, known, used, depth) for e in (c, x, y)))
+        case Cast(t, x):
+            return Cast(t, _inline(x, known, used, depth))
+        case Postfix(op, base, args, text):
+            inner = None if base is None else _inline(base, known, used, depth)
+            return Postfix(op, inner, tuple(_inline(a, known, used, depth) for a in args), text)
+    return expr
+
+
+def _substitute(expr: Expr, bound: Mapping[str, Expr]) -> Expr:
+    match expr:
+        case Name(name) if name in bound:
+            return bound[name]
+        case Unary(op, x):
+            return Unary(op, _substitute(x, bound))
+        case Binary(op, x, y):
+            return Binary(op, _substitute(x, bound), _substitute(y, bound))
+        case Ternary(c, x, y):
+            return Ternary(*(_substitute(e, bound) for e in (c, x, y)))
+        case Cast(t, x):
+            return Cast(t, _substitute(x, bound))
+        case Postfix(op, base, args, text):
+            inner = None if base is None else _substitute(base, bound)
+            return Postfix(op, inner, tuple(_substitute(a, bound) for a in args), text)
+    return expr
+
+
+def _names(expr: Expr) -> set[str]:
+    match expr:
+        case Name(name):
+            return {name}
+        case Unary(_, x) | Cast(_, x):
+            return _names(x)
+        case Binary(_, x, y):
+            return _names(x) | _names(y)
+        case Ternary(c, x, y):
+            return _names(c) | _names(x) | _names(y)
+        case Postfix(_, base, args, _):
+            found = set() if base is None else _names(base)
+            for a in args:
+                found |= _names(a)
+            return found
+    return set()
+
+
+def _lone(s: Stmt, known: Knowledge, budget: Budget) -> Comparison:
+    """A condition with no counterpart: harmless when it never holds."""
+    verb = "adds" if s.where.sign == "+" else "removes"
+    what = f"the {s.kind} condition"
+    used: set[str] = set()
+    try:
+        cond = _meaning(parse(s.tokens), known, used)
+    except CExprError as exc:
+        return Comparison(
+            what, *_placed(s), Verdict("not proved", f"cannot read it: {exc}"), ("", ""), ()
+        )
+    never = equivalent(cond, parse("0"), known.types, budget, truth=True)
+    if never.outcome == "proved":
+        return Comparison(what, *_placed(s), never, (unparse(cond), "0"), tuple(sorted(used)))
+    reason = f"the patch {verb} it with no counterpart, and it can hold"
+    if never.outcome == "not proved":
+        reason = f"the patch {verb} it with no counterpart ({never.reason})"
+    return Comparison(what, *_placed(s), Verdict("not proved", reason), ("", ""), ())
+
+
+def _placed(s: Stmt) -> tuple[Stmt | None, Stmt | None]:
+    return (None, s) if s.where.sign == "+" else (s, None)
+
+
+def pairs_text(items: Iterable[Comparison]) -> Iterator[str]:
+    """One evidence line per comparison: where, what was compared, the outcome."""
+    for c in items:
+        at = c.after or c.before
+        assert at is not None
+        compared = f": {c.compared[0]}  vs  {c.compared[1]}" if c.compared[0] else ""
+        why = f" ({c.verdict.reason})" if c.verdict.reason else ""
+        yield f"{at.where.file}:{at.where.line}: {c.what}{compared}: {c.verdict.outcome}{why}"

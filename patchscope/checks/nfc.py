@@ -527,15 +527,10 @@ def _compare(
         new = parse(a.tokens)
     except CExprError as exc:
         return Comparison(what, b, a, Verdict("not proved", f"cannot read it: {exc}"), ("", ""), ())
-    if b.kind == "call":
-        old_args, new_args = _args(old), _args(new)
-        if len(old_args) != len(new_args):
-            verdict = Verdict("not proved", "the number of arguments changes")
-            return Comparison(what, b, a, verdict, (unparse(old), unparse(new)), ())
-        differ = [(x, y) for x, y in zip(old_args, new_args, strict=True) if x != y]
-        pairs = [_smallest(x, y, False, a.key) for x, y in differ]
-    else:
-        pairs = [_smallest(old, new, b.kind in CONDITIONS, None)]
+    pairs = _argument_pairs(*_smallest(old, new, b.kind in CONDITIONS, None))
+    if not pairs:
+        verdict = Verdict("not proved", "the number of arguments changes")
+        return Comparison(what, b, a, verdict, (unparse(old), unparse(new)), ())
     found = []
     for x, y, truth, callee in pairs:
         verdict, compared, sources = _solve(x, y, truth, known, tainted, budget)
@@ -545,8 +540,17 @@ def _compare(
     return found[-1]
 
 
-def _args(call: Expr) -> tuple[Expr, ...]:
-    return call.args if isinstance(call, Postfix) else (call,)
+def _argument_pairs(
+    old: Expr, new: Expr, truth: bool, callee: str | None
+) -> list[tuple[Expr, Expr, bool, str | None]]:
+    """Calls of one function compare argument by argument; anything else as it is."""
+    match old, new:
+        case Postfix("call", Name(f), xs, _), Postfix("call", Name(g), ys, _) if f == g:
+            if len(xs) != len(ys):
+                return []
+            differ = [(x, y) for x, y in zip(xs, ys, strict=True) if x != y]
+            return [_smallest(x, y, False, f) for x, y in differ]
+    return [(old, new, truth, callee)]
 
 
 def _smallest(

@@ -37,7 +37,7 @@ from patchscope.checks.cexpr import (
     tokenize,
     unparse,
 )
-from patchscope.checks.expand import Macro, expand, macro_from_signature
+from patchscope.checks.expand import Macro, expand, macro_from_signature, parenthesised
 from patchscope.checks.smt import Budget, Verdict, equivalent
 from patchscope.code.model import Definition, Image, PatchFacts, SeriesFacts
 from patchscope.code.tree import TreeFacts
@@ -258,6 +258,18 @@ class Knowledge:
     def copy(self) -> Knowledge:
         return Knowledge(dict(self.macros), dict(self.helpers), dict(self.types))
 
+    def renamed(self, mapping: Mapping[str, str]) -> Knowledge:
+        """The pre-image's knowledge under the post-image's names: its tokens are mapped so."""
+        out = self.copy()
+        for old, new in mapping.items():
+            if old in out.macros:
+                out.macros[new] = out.macros[old]
+            if old in out.helpers:
+                out.helpers[new] = out.helpers[old]
+            if old in out.types:
+                out.types[new] = out.types[old]
+        return out
+
     def learn(self, image: Image) -> None:
         for d in image.definitions:
             if d.kind == "macro":
@@ -429,15 +441,15 @@ def compare_patch(
         )
         for fd, h in hunks
     ]
-    _drop_identical(per_hunk, mapping)
+    before_k, after_k = known
+    _drop_identical(per_hunk, mapping, _redefined(before_k, after_k, mapping))
     tainted = {
         mapping.get(s.key, s.key) for b, a in per_hunk for s in (*b, *a) if s.kind == "assign"
     }
     tainted |= _addressed(per_hunk)
-    before_k, after_k = known
     out: list[Comparison] = []
     for (fd, hunk), (olds, news) in zip(hunks, per_hunk, strict=True):
-        local_b = _local(before_k, fd, hunk, "-")
+        local_b = _local(before_k, fd, hunk, "-").renamed(mapping)
         local_a = _local(after_k, fd, hunk, "+")
         pairs, lone = _pair(olds, news, mapping)
         out.extend(_compare(b, a, mapping, (local_b, local_a), tainted, budget) for b, a in pairs)
@@ -447,15 +459,33 @@ def compare_patch(
     return out
 
 
+def _redefined(before: Knowledge, after: Knowledge, mapping: Mapping[str, str]) -> set[str]:
+    """Renamed helpers whose body changes too: a statement calling one is no rename."""
+
+    def shape(h: Helper | None, names: Mapping[str, str]) -> object:
+        if h is None:
+            return None
+        places = {p: f"${k}" for k, (p, _) in enumerate(h.params)}
+        body = tuple(places.get(t, names.get(t, t)) for t in h.body)
+        return (tuple(t for _, t in h.params), h.result, body)
+
+    return {
+        new
+        for old, new in mapping.items()
+        if shape(before.helpers.get(old), mapping) != shape(after.helpers.get(new), {})
+        and (old in before.helpers or new in after.helpers)
+    }
+
+
 def _drop_identical(
-    per_hunk: list[tuple[list[Stmt], list[Stmt]]], mapping: Mapping[str, str]
+    per_hunk: list[tuple[list[Stmt], list[Stmt]]], mapping: Mapping[str, str], redefined: set[str]
 ) -> None:
     def sig(s: Stmt, m: Mapping[str, str]) -> tuple[str, str, tuple[str, ...]]:
         return (s.kind, m.get(s.key, s.key), tuple(m.get(t, t) for t in s.tokens))
 
     before = Counter(sig(s, mapping) for olds, _ in per_hunk for s in olds)
     after = Counter(sig(s, {}) for _, news in per_hunk for s in news)
-    common = before & after
+    common = Counter({k: n for k, n in (before & after).items() if not redefined & set(k[2])})
     left_b, left_a = Counter(common), Counter(common)
     for olds, news in per_hunk:
         olds[:] = [s for s in olds if not _consume(left_b, sig(s, mapping))]
@@ -491,12 +521,17 @@ def _local(known: Knowledge, fd: FileDiff, hunk: Hunk, kind: str) -> Knowledge:
 def _pair(
     olds: list[Stmt], news: list[Stmt], mapping: Mapping[str, str]
 ) -> tuple[list[tuple[Stmt, Stmt]], list[Stmt]]:
-    """Counterparts of the same kind and key, the most alike first (difflib's ratio)."""
+    """Counterparts of the same kind and key, the most alike first (difflib's ratio).
+
+    A renamed function's returns have none: all its callers are in the patch (the old
+    name is gone) and compare with each side's body inlined.
+    """
     candidates = []
     for i, b in enumerate(olds):
         mapped = [mapping.get(t, t) for t in b.tokens]
+        key = b.key if b.kind == "return" else mapping.get(b.key, b.key)
         for j, a in enumerate(news):
-            if (a.kind, a.key) == (b.kind, mapping.get(b.key, b.key)):
+            if (a.kind, a.key) == (b.kind, key):
                 alike = difflib.SequenceMatcher(None, mapped, a.tokens).ratio()
                 candidates.append((-alike, i, j))
     pairs, used_b, used_a = [], set(), set()
@@ -527,7 +562,11 @@ def _compare(
         new = parse(a.tokens)
     except CExprError as exc:
         return Comparison(what, b, a, Verdict("not proved", f"cannot read it: {exc}"), ("", ""), ())
-    pairs = _argument_pairs(*_smallest(old, new, b.kind in CONDITIONS, None))
+    if _regroups(old, known[0]) or _regroups(new, known[1]):  # cut only where macros keep
+        pairs: list[_Part] = [(old, new, b.kind in CONDITIONS, None)]  # their bodies whole
+    else:
+        inlined = set(known[0].helpers) | set(known[1].helpers)
+        pairs = _argument_pairs(*_smallest(old, new, b.kind in CONDITIONS, None, inlined), inlined)
     if not pairs:
         verdict = Verdict("not proved", "the number of arguments changes")
         return Comparison(what, b, a, verdict, (unparse(old), unparse(new)), ())
@@ -540,24 +579,39 @@ def _compare(
     return found[-1]
 
 
+_Part = tuple[Expr, Expr, bool, str | None]  # two differing parts, truth only, whose argument
+
+
+def _regroups(expr: Expr, known: Knowledge) -> bool:
+    """Whether some macro's body, expanded here, groups with what is around it."""
+    tokens = tokenize(unparse(expr))
+    whole = {name: parenthesised(m) for name, m in known.macros.items()}
+    try:
+        return parse(expand(tokens, known.macros)) != parse(expand(tokens, whole))
+    except CExprError:
+        return False
+
+
 def _argument_pairs(
-    old: Expr, new: Expr, truth: bool, callee: str | None
-) -> list[tuple[Expr, Expr, bool, str | None]]:
-    """Calls of one function compare argument by argument; anything else as it is."""
+    old: Expr, new: Expr, truth: bool, callee: str | None, inlined: set[str]
+) -> list[_Part]:
+    """Calls of one function the series does not define compare argument by argument;
+    anything else as it is."""
     match old, new:
-        case Postfix("call", Name(f), xs, _), Postfix("call", Name(g), ys, _) if f == g:
+        case Postfix("call", Name(f), xs, _), Postfix("call", Name(g), ys, _) if (
+            f == g and f not in inlined and xs != ys
+        ):
             if len(xs) != len(ys):
                 return []
             differ = [(x, y) for x, y in zip(xs, ys, strict=True) if x != y]
-            return [_smallest(x, y, False, f) for x, y in differ]
+            return [_smallest(x, y, False, f, inlined) for x, y in differ]
     return [(old, new, truth, callee)]
 
 
-def _smallest(
-    old: Expr, new: Expr, truth: bool, callee: str | None
-) -> tuple[Expr, Expr, bool, str | None]:
+def _smallest(old: Expr, new: Expr, truth: bool, callee: str | None, inlined: set[str]) -> _Part:
     """The one differing part of two trees alike elsewhere, whether only its truth counts,
-    and the function it is an argument of."""
+    and the function it is an argument of (never one of the `inlined` helpers: a body
+    may change with its callers)."""
     while True:
         match old, new:
             case Unary(op, x), Unary(op2, y) if op == op2 and op not in ("*", "&"):

@@ -1,0 +1,41 @@
+"""claim-mismatch on the real series of ../shared/corpus that claim cleanups (issue 13)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from patchscope.checks import claim_mismatch
+from patchscope.code.facts import series_facts
+from patchscope.findings import Finding
+from patchscope.pipeline import load_series
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+
+
+def _found(name: str) -> list[Finding]:
+    path = CORPUS / f"{name}.mbox"
+    if not path.exists():
+        pytest.skip(f"the corpus is not here: {path}")
+    series = load_series(str(path))
+    return claim_mismatch.check(series, series_facts(series), None)
+
+
+def test_section_boundary_rewrite_is_proved() -> None:
+    """-(pfn | PAGE_SECTION_MASK) and SECTION_ALIGN_UP(pfn + 1) - pfn: equal for every pfn."""
+    found = _found("memory-hotplug-add-remove-pages-cleanups-v2")
+    assert {(f.rule, f.patch) for f in found} == {("nfc-proved", 1), ("nfc-not-proved", 2)}
+    proved = next(f for f in found if f.rule == "nfc-proved")
+    assert "definition: SECTION_ALIGN_UP from include/linux/mmzone.h" in proved.evidence
+    # patch 2 rewrites the loop itself: its variables change with it
+    (loop,) = [f for f in found if f.rule == "nfc-not-proved"]
+    assert any("assigned by lines the patch changes" in e for e in loop.evidence)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["hugetlb-macros-static-inline", "virtio-mem-devmem-exclusive-v5", "remove-pfn-valid-within"],
+)
+def test_behaviour_preserving_cleanups_raise_no_warning(name: str) -> None:
+    assert [f for f in _found(name) if f.severity == "warning"] == []

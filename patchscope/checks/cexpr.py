@@ -123,7 +123,7 @@ TYPES: dict[str, CType] = {
     "bool": BOOL,
     "_Bool": BOOL,
 }
-_TYPE_WORDS = {"unsigned", "signed", "int", "long", "short", "char", "const"}
+_TYPE_WORDS = {"unsigned", "signed", "int", "long", "short", "char", "const", "void"}
 TYPEOF = frozenset({"typeof", "__typeof__"})
 
 

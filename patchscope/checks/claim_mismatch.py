@@ -20,6 +20,7 @@ from patchscope.checks.nfc import (
     Knowledge,
     Token,
     compare_patch,
+    conversions,
     is_c,
     knowledge,
     pairs_text,
@@ -78,6 +79,7 @@ def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> 
         hunks = [(fd, h) for fd in patch.files if is_c(fd) for h in fd.hunks]
         mapping, odds = _renames(hunks)
         compared = compare_patch(patch, pf, known[patch.number], mapping, budget)
+        compared += conversions(pf, known[patch.number], budget)
         findings.extend(_judge(patch.number, said, compared, _unexplained(odds, compared, pf)))
     return findings
 

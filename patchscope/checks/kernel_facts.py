@@ -34,6 +34,7 @@ class KernelMacro:
 
 
 _X86 = "x86_64 value"
+_ERRNO = "include/uapi/asm-generic/errno-base.h"
 _MINMAX = "the kernel's __careful_cmp adds only a compile-time type check"
 
 FACTS: tuple[KernelMacro, ...] = (
@@ -105,6 +106,22 @@ FACTS: tuple[KernelMacro, ...] = (
         "include/linux/minmax.h",
         _MINMAX,
     ),
+    KernelMacro("#define NULL ((void *)0)", "include/linux/stddef.h"),
+    KernelMacro("#define EPERM 1", _ERRNO),
+    KernelMacro("#define ENOENT 2", _ERRNO),
+    KernelMacro("#define EINTR 4", _ERRNO),
+    KernelMacro("#define EIO 5", _ERRNO),
+    KernelMacro("#define ENXIO 6", _ERRNO),
+    KernelMacro("#define E2BIG 7", _ERRNO),
+    KernelMacro("#define EAGAIN 11", _ERRNO),
+    KernelMacro("#define ENOMEM 12", _ERRNO),
+    KernelMacro("#define EFAULT 14", _ERRNO),
+    KernelMacro("#define EBUSY 16", _ERRNO),
+    KernelMacro("#define EEXIST 17", _ERRNO),
+    KernelMacro("#define ENODEV 19", _ERRNO),
+    KernelMacro("#define EINVAL 22", _ERRNO),
+    KernelMacro("#define ENOSPC 28", _ERRNO),
+    KernelMacro("#define ERANGE 34", _ERRNO),
     KernelMacro("#define true 1", "include/linux/stddef.h", "an enum constant there"),
     KernelMacro("#define false 0", "include/linux/stddef.h", "an enum constant there"),
 )

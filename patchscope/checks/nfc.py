@@ -759,6 +759,65 @@ def _placed(s: Stmt) -> tuple[Stmt | None, Stmt | None]:
     return (None, s) if s.where.sign == "+" else (s, None)
 
 
+def conversions(
+    pf: PatchFacts, known: tuple[Knowledge, Knowledge], budget: Budget
+) -> list[Comparison]:
+    """Each macro the patch turns into a function of the same name, compared with it."""
+    macros = {d.name: d for d in pf.before.definitions if d.kind == "macro"}
+    return [
+        _conversion(macros[d.name], d, known, budget)
+        for d in pf.after.definitions
+        if d.kind == "function" and d.complete and d.name in macros
+    ]
+
+
+_NOTHING = frozenset(
+    {(), ("do", "{", "}", "while", "(", "0", ")"), ("(", "(", "void", ")", "0", ")")}
+)
+
+
+def _conversion(
+    m: Definition, f: Definition, known: tuple[Knowledge, Knowledge], budget: Budget
+) -> Comparison:
+    old = Stmt("macro", m.name, (), Token(m.name, m.file, m.line, m.signature, "-"), True)
+    new = Stmt("macro", f.name, (), Token(f.name, f.file, f.line, f.signature, "+"), True)
+    what = f"{f.name}, a macro made a function"
+    macro = macro_from_signature(m.signature, m.body)
+    try:
+        body = tokenize(f.body)
+    except CExprError:
+        body = ()
+    if macro is not None and macro.body in _NOTHING and body == ("{", "}"):
+        return Comparison(what, old, new, Verdict("proved"), ("nothing", "nothing"), ())
+    helper = _helper(f)
+    if macro is None or helper is None or len(helper.params) != len(macro.params or ()):
+        statement = macro is None or "{" in macro.body
+        reason = "the macro is a statement" if statement else "the function does more than return"
+        verdict = Verdict("not proved", reason)
+        return Comparison(what, old, new, verdict, (m.body, f.body), ())
+    args = ", ".join(name for name, _ in helper.params)
+    used: set[str] = set()
+    try:
+        before = _meaning(parse(f"{m.name}({args})"), known[0], used)
+        after = _meaning(parse(f"{f.name}({args})"), known[1], used)
+    except CExprError as exc:
+        verdict = Verdict("not proved", f"cannot read it: {exc}")
+        return Comparison(what, old, new, verdict, (m.body, f.body), ())
+    compared = (unparse(before), unparse(after))
+    typed = {name: None if t is None else TYPES[t] for name, t in helper.params}
+    verdict = equivalent(before, after, {**known[1].types, **typed}, budget)
+    if verdict.outcome == "not proved" and helper.result and after == Cast(helper.result, before):
+        kept = f"the value fits {helper.result}, the function's return type"
+        return Comparison(what, old, new, Verdict("proved", premises=(kept,)), compared, ())
+    if _names(before) & set(typed) and verdict.outcome != "not proved":
+        callers = "callers pass arguments of the function's parameter types"
+        premises = (callers, *verdict.premises)
+        verdict = Verdict(
+            verdict.outcome, verdict.reason, premises, verdict.counterexample, verdict.values
+        )
+    return Comparison(what, old, new, verdict, compared, tuple(sorted(used)))
+
+
 def pairs_text(items: Iterable[Comparison]) -> Iterator[str]:
     """One evidence line per comparison: where, what was compared, the outcome."""
     for c in items:

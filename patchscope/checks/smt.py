@@ -48,6 +48,10 @@ SERIES_SECONDS = 20.0  # every query of one series together
 SERIES_QUERIES = 200
 
 
+# A pointer as far as the model goes: an address compared, tested or passed, never moved.
+POINTER = CType("pointer", 64, True, 2)
+
+
 class Unmodelled(Exception):
     """What puts an expression outside the model: the reason a reviewer reads."""
 
@@ -151,6 +155,8 @@ class _Translator:
     def cast_type(self, type_name: str) -> CType:
         if type_name in TYPES:
             return TYPES[type_name]
+        if type_name.endswith("*"):
+            return POINTER
         words = type_name.split()
         if words and words[0] in TYPEOF:
             inner = tokenize(type_name)[2:-1]
@@ -208,6 +214,8 @@ class _Translator:
             return b
         if op in ("<<", ">>"):
             return self.shift(op, a, b, text)
+        if POINTER in (a.ctype, b.ctype) and op not in ("==", "!="):
+            raise Unmodelled(f"{text} does pointer arithmetic")
         ctype = common_type(a.ctype, b.ctype)
         x, y = convert(a, ctype).bv, convert(b, ctype).bv
         signed = not ctype.unsigned

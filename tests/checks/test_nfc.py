@@ -199,10 +199,29 @@ def test_section_alignment_off_by_one_is_refuted(tmp_path: Path) -> None:
     assert warning.entity == "min"
 
 
-def test_a_do_while_zero_macro_turned_static_inline_is_no_condition(tmp_path: Path) -> None:
+def test_a_do_while_zero_macro_turned_static_inline_is_proved(tmp_path: Path) -> None:
     before = "#define hp_putback(p)\tdo {} while (0)\n"
     after = "static inline void hp_putback(struct page *page)\n{\n}\n"
-    assert _run(tmp_path, "mm: static inline\n\nNo functional change.", before, after) == []
+    found = _run(tmp_path, "mm: static inline\n\nNo functional change.", before, after)
+    assert _rules(found) == [("nfc-proved", "info")]
+    assert "a macro made a function: nothing  vs  nothing: proved" in found[0].evidence[1]
+
+
+@pytest.mark.parametrize(("body", "outcome"), [("(x) + 1", "proved"), ("x + 2", "refuted")])
+def test_a_value_macro_turned_static_inline(tmp_path: Path, body: str, outcome: str) -> None:
+    before = "#define hp_next(x)\t((x) + 1)\n"
+    after = f"static inline unsigned long hp_next(unsigned long x)\n{{\n\treturn {body};\n}}\n"
+    found = _run(tmp_path, "mm: static inline\n\nNo functional change.", before, after)
+    if outcome == "proved":
+        assert _rules(found) == [("nfc-proved", "info")]
+        assert (
+            "assuming: callers pass arguments of the function's parameter types"
+            in found[0].evidence
+        )
+    else:
+        (warning,) = found
+        x = _inputs(warning)["x"]
+        assert (x + 1) & U64 != (x + 2) & U64
 
 
 def test_a_variable_the_patch_assigns_differently_is_not_proved(tmp_path: Path) -> None:

@@ -33,6 +33,21 @@ def test_section_boundary_rewrite_is_proved() -> None:
     assert any("assigned by lines the patch changes" in e for e in loop.evidence)
 
 
+def test_macros_made_static_inline_are_proved_where_they_give_one_value() -> None:
+    found = _found("hugetlb-macros-static-inline")
+    assert {f.rule for f in found} == {"nfc-proved", "nfc-not-proved"}
+    proved = next(f for f in found if f.rule == "nfc-proved")
+    assert any(
+        e.startswith("include/linux/hugetlb.h:279: putback_active_hugepage")
+        for e in proved.evidence
+    )
+    unproved = next(f for f in found if f.rule == "nfc-not-proved")
+    # the macro gave an int 0, the function a pointer: the type fix the message names
+    assert any(
+        "huge_pte_offset" in e and "one is int, the other pointer" in e for e in unproved.evidence
+    )
+
+
 @pytest.mark.parametrize(
     "name",
     ["hugetlb-macros-static-inline", "virtio-mem-devmem-exclusive-v5", "remove-pfn-valid-within"],

@@ -26,7 +26,7 @@ from patchscope.checks.nfc import (
     pairs_text,
     side,
 )
-from patchscope.checks.smt import Budget
+from patchscope.checks.verdict import Budget
 from patchscope.code.model import PatchFacts, SeriesFacts
 from patchscope.code.tree import TreeFacts
 from patchscope.diff.model import FileDiff, Hunk

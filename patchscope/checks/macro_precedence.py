@@ -20,7 +20,7 @@ from patchscope.checks.cexpr import (
 from patchscope.checks.expand import Macro, expand, macro_from_signature, parenthesised
 from patchscope.checks.nfc import Knowledge, declarations
 from patchscope.checks.scope import Stage, stages
-from patchscope.checks.smt import Budget, equivalent
+from patchscope.checks.verdict import Budget
 from patchscope.code.model import Definition, SeriesFacts
 from patchscope.code.tree import TreeFacts
 from patchscope.findings import Finding
@@ -252,6 +252,8 @@ def _counterexample(use: _Use, actual: Expr, meant: Expr) -> list[str]:
     known = Knowledge()
     known.learn(use.stage.facts.after)
     types = {**known.types, **declarations(use.text)}
+    from patchscope.checks.smt import equivalent  # z3 loads only where a use regroups
+
     verdict = equivalent(actual, meant, types, Budget(queries=1))
     if verdict.outcome != "refuted":
         return []

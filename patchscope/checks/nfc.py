@@ -38,7 +38,7 @@ from patchscope.checks.cexpr import (
     unparse,
 )
 from patchscope.checks.expand import Macro, expand, macro_from_signature, parenthesised
-from patchscope.checks.smt import Budget, Verdict, equivalent
+from patchscope.checks.verdict import Budget, Verdict
 from patchscope.code.model import Definition, Image, PatchFacts, SeriesFacts
 from patchscope.code.tree import TreeFacts
 from patchscope.diff.model import FileDiff, Hunk
@@ -660,7 +660,7 @@ def _solve(
     for k, v in known[1].types.items():
         if k in known[0].types and known[0].types[k] != v:
             types[k] = None
-    return equivalent(sides[0], sides[1], types, budget, truth=truth), compared, sources
+    return _equivalent(sides[0], sides[1], types, budget, truth=truth), compared, sources
 
 
 def _meaning(expr: Expr, known: Knowledge, used: set[str]) -> Expr:
@@ -746,7 +746,7 @@ def _lone(s: Stmt, known: Knowledge, budget: Budget) -> Comparison:
         return Comparison(
             what, *_placed(s), Verdict("not proved", f"cannot read it: {exc}"), ("", ""), ()
         )
-    never = equivalent(cond, parse("0"), known.types, budget, truth=True)
+    never = _equivalent(cond, parse("0"), known.types, budget, truth=True)
     if never.outcome == "proved":
         return Comparison(what, *_placed(s), never, (unparse(cond), "0"), tuple(sorted(used)))
     reason = f"the patch {verb} it with no counterpart, and it can hold"
@@ -805,7 +805,7 @@ def _conversion(
         return Comparison(what, old, new, verdict, (m.body, f.body), ())
     compared = (unparse(before), unparse(after))
     typed = {name: None if t is None else TYPES[t] for name, t in helper.params}
-    verdict = equivalent(before, after, {**known[1].types, **typed}, budget)
+    verdict = _equivalent(before, after, {**known[1].types, **typed}, budget)
     if verdict.outcome == "not proved" and helper.result and after == Cast(helper.result, before):
         kept = f"the value fits {helper.result}, the function's return type"
         return Comparison(what, old, new, Verdict("proved", premises=(kept,)), compared, ())
@@ -816,6 +816,20 @@ def _conversion(
             verdict.outcome, verdict.reason, premises, verdict.counterexample, verdict.values
         )
     return Comparison(what, old, new, verdict, compared, tuple(sorted(used)))
+
+
+def _equivalent(
+    before: Expr,
+    after: Expr,
+    types: Mapping[str, CType | None],
+    budget: Budget,
+    *,
+    truth: bool = False,
+) -> Verdict:
+    # imported here: loading z3 takes about 0.3 s, paid only by a series claiming something
+    from patchscope.checks.smt import equivalent
+
+    return equivalent(before, after, types, budget, truth=truth)
 
 
 def pairs_text(items: Iterable[Comparison]) -> Iterator[str]:

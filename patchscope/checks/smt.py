@@ -12,10 +12,8 @@ answer "not proved" with the reason.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 import z3
 
@@ -41,12 +39,7 @@ from patchscope.checks.cexpr import (
     tokenize,
     unparse,
 )
-
-Outcome = Literal["proved", "refuted", "not proved"]
-QUERY_MS = 2000  # one query's limit
-SERIES_SECONDS = 20.0  # every query of one series together
-SERIES_QUERIES = 200
-
+from patchscope.checks.verdict import QUERY_MS, Budget, Verdict
 
 # A pointer as far as the model goes: an address compared, tested or passed, never moved.
 POINTER = CType("pointer", 64, True, 2)
@@ -54,30 +47,6 @@ POINTER = CType("pointer", 64, True, 2)
 
 class Unmodelled(Exception):
     """What puts an expression outside the model: the reason a reviewer reads."""
-
-
-@dataclass(frozen=True)
-class Verdict:
-    outcome: Outcome
-    reason: str = ""  # why not proved
-    premises: tuple[str, ...] = ()  # what C leaves undefined, assumed not to happen
-    counterexample: tuple[str, ...] = ()  # "pfn = 32767 (0x7fff)", one per input
-    values: tuple[str, str] = ("", "")  # both sides' values at the counterexample
-
-
-@dataclass
-class Budget:
-    """What one series may spend on the solver; spent queries answer "not proved"."""
-
-    queries: int = SERIES_QUERIES
-    seconds: float = SERIES_SECONDS
-    started: float = field(default_factory=time.monotonic)
-
-    def take(self) -> bool:
-        if self.queries <= 0 or time.monotonic() - self.started > self.seconds:
-            return False
-        self.queries -= 1
-        return True
 
 
 @dataclass(frozen=True)

@@ -336,12 +336,14 @@ def _declared_type(signature: str, name: str) -> CType | None:
     return None if type_name is None else TYPES[type_name]
 
 
+_DIRECTIVE = re.compile(r"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", re.M)
 _PRECEDES_DECL = frozenset({";", "{", "}", "(", ",", ""})
 
 
 def declarations(text: str) -> dict[str, CType | None]:
     """name -> integer type for each declaration or parameter in C text; None when two
     declarations disagree or the declared thing is a pointer."""
+    text = _DIRECTIVE.sub(";", text)  # a directive ends whatever came before it
     try:
         tokens = tokenize(text)
     except CExprError:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from patchscope.checks import claim_mismatch
+from patchscope.code.tree import open_tree, tree_facts
 from patchscope.findings import Finding
 from tests.checks.kit import make_series
 
@@ -233,3 +234,34 @@ def test_a_variable_the_patch_assigns_differently_is_not_proved(tmp_path: Path) 
     assert "claim-mismatch" not in {f.rule for f in found}
     (info,) = [f for f in found if f.rule == "nfc-not-proved"]
     assert any("left is assigned by lines the patch changes" in e for e in info.evidence)
+
+
+# --- what only the tree shows ------------------------------------------------------------
+
+_FAR = "#define HP_SHIFT 4\nstatic unsigned long hp_base;\n" + "".join(
+    f"static int hp_pad{i};\n" for i in range(12)
+)
+
+
+@pytest.mark.parametrize(
+    ("new", "outcome"), [("hp_base * 16", "proved"), ("hp_base * 8", "refuted")]
+)
+def test_macros_and_types_far_from_the_hunk_come_from_the_tree(
+    tmp_path: Path, new: str, outcome: str
+) -> None:
+    body = "\nunsigned long hp_scaled(void)\n{{\n\treturn {};\n}}\n"
+    made = make_series(
+        tmp_path,
+        {FILE: _FAR + body.format("hp_base << HP_SHIFT")},
+        [("mm: spell out the shift\n\nNo functional change.", {FILE: _FAR + body.format(new)})],
+    )
+    alone = claim_mismatch.check(made.series, made.facts, None)
+    assert _rules(alone) == [("nfc-not-proved", "info")]  # the hunk shows neither
+    tree = tree_facts(made.series, made.facts, open_tree(f"git:{made.repo}@{made.base}"))
+    found = claim_mismatch.check(made.series, made.facts, tree)
+    if outcome == "proved":
+        assert _rules(found) == [("nfc-proved", "info")]
+    else:
+        (warning,) = found
+        base = _inputs(warning)["hp_base"]
+        assert (base << 4) & U64 != (base * 8) & U64

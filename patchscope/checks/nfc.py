@@ -16,8 +16,8 @@ import bisect
 import difflib
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
 from patchscope.checks import kernel_facts
 from patchscope.checks.cexpr import (
@@ -104,6 +104,11 @@ class Stmt:
     tokens: tuple[str, ...]  # the condition, the value, or the whole call
     where: Token
     changed: bool
+    # where it runs, for knowing which assignment reaches it: the braces open around it
+    # (numbered as the hunk opens them; a brace closed that the hunk did not open starts a
+    # new outer count), and whether an unbraced if/else/loop runs it only sometimes
+    blocks: tuple[int, ...] = ()
+    guarded: bool = False
 
 
 def statements(tokens: list[Token], section: str = "") -> Iterator[Stmt]:
@@ -114,21 +119,37 @@ def statements(tokens: list[Token], section: str = "") -> Iterator[Stmt]:
     code = [t for t in tokens if not t.directive]
     hint = re.search(r"(\w+)\s*\(", section)
     function = hint.group(1) if hint else ""
+    stack: list[int] = []
+    opened, floor, guard = 0, 0, False
     i = 0
     while i < len(code):
         text = code[i].text
         nxt = code[i + 1].text if i + 1 < len(code) else ""
+        where = ((floor, *stack), guard)
         if text in CONDITIONS | {"switch"} and nxt == "(":
             end = _close(code, i + 1)
             if end is None:
                 return
             inner = code[i + 2 : end]
-            if text == "for":
-                yield from _for(code[i], inner)
-            elif text != "switch":
-                yield _stmt(text, text, inner, code[i])
+            if text == "for":  # its init and step are not straight-line code: guarded
+                found = [
+                    replace(s, guarded=True) if s.kind == "assign" else s
+                    for s in _for(code[i], inner)
+                ]
+                yield from (replace(s, blocks=where[0]) for s in found)
+                found = []
+            else:
+                found = [] if text == "switch" else [_stmt(text, text, inner, code[i])]
+            yield from (replace(s, blocks=where[0], guarded=where[1]) for s in found)
+            guard = end + 1 < len(code) and code[end + 1].text != "{"
             i = end + 1
         elif text in _SKIP:
+            if text == "{":
+                opened += 1
+                stack.append(opened)
+            elif text == "}":
+                floor, stack = (floor - 1, stack) if not stack else (floor, stack[:-1])
+            guard = (text == "else" and nxt not in ("{", "if")) or (text == "do" and nxt != "{")
             i += 1
         elif text in ("case", "default") or (is_identifier(text) and nxt == ":"):
             i = next((j for j in range(i, len(code)) if code[j].text == ":"), len(code)) + 1
@@ -137,11 +158,13 @@ def statements(tokens: list[Token], section: str = "") -> Iterator[Stmt]:
             if end is None:
                 return
             if code[end].text == ";" and text not in _JUMPS:
-                yield from _simple(code[i:end], function)
+                found = list(_simple(code[i:end], function))
+                yield from (replace(s, blocks=where[0], guarded=where[1]) for s in found)
             elif code[end].text == "{":  # a definition's head: what follows is its body
                 head = [t.text for t in code[i:end]]
                 function = head[head.index("(") - 1] if "(" in head[1:] else function
-            i = end + 1
+            guard = guard and code[end].text != ";"
+            i = end + 1 if code[end].text == ";" else end
 
 
 def _close(code: list[Token], open_at: int) -> int | None:
@@ -404,6 +427,7 @@ class Comparison:
     compared: tuple[str, str]  # the two expressions the solver saw, "" where unpaired
     sources: tuple[str, ...]  # kernel facts and inlined helpers the comparison used
     callee: str | None = None  # the call whose argument the differing part is
+    substituted: tuple[str, ...] = ()  # "left = (int)(n - 1)": values that reach the code
 
 
 def knowledge(facts: SeriesFacts, tree: TreeFacts | None) -> dict[int, tuple[Knowledge, Knowledge]]:
@@ -436,13 +460,14 @@ def compare_patch(
 ) -> list[Comparison]:
     """Every changed statement of the patch with its counterpart, compared."""
     hunks = [(fd, h) for fd in patch.files if is_c(fd) for h in fd.hunks]
-    per_hunk = [
+    shown = [
         (
-            [s for s in statements(side(fd, h, "-"), h.section) if s.changed],
-            [s for s in statements(side(fd, h, "+"), h.section) if s.changed],
+            list(statements(side(fd, h, "-"), h.section)),
+            list(statements(side(fd, h, "+"), h.section)),
         )
         for fd, h in hunks
     ]
+    per_hunk = [([s for s in b if s.changed], [s for s in a if s.changed]) for b, a in shown]
     before_k, after_k = known
     _drop_identical(per_hunk, mapping, _redefined(before_k, after_k, mapping))
     tainted = {
@@ -450,14 +475,68 @@ def compare_patch(
     }
     tainted |= _addressed(per_hunk)
     out: list[Comparison] = []
-    for (fd, hunk), (olds, news) in zip(hunks, per_hunk, strict=True):
-        local_b = _local(before_k, fd, hunk, "-").renamed(mapping)
-        local_a = _local(after_k, fd, hunk, "+")
+    for (fd, hunk), (olds, news), (all_b, all_a) in zip(hunks, per_hunk, shown, strict=True):
+        local = (_local(before_k, fd, hunk, "-").renamed(mapping), _local(after_k, fd, hunk, "+"))
         pairs, lone = _pair(olds, news, mapping)
-        out.extend(_compare(b, a, mapping, (local_b, local_a), tainted, budget) for b, a in pairs)
+        for b, a in pairs:
+            reach = (
+                _reacher(all_b, b, mapping, local[0]),
+                _reacher(all_a, a, {}, local[1]),
+            )
+            out.append(_compare(b, a, mapping, local, tainted, budget, reach))
         for s in lone:
             if s.kind in CONDITIONS:
-                out.append(_lone(s, local_b if s.where.sign == "-" else local_a, budget))
+                out.append(_lone(s, local[0] if s.where.sign == "-" else local[1], budget))
+    return _explained(out)
+
+
+Reach = Callable[[str], Expr | None]
+
+
+def _reacher(stmts: list[Stmt], at: Stmt, mapping: Mapping[str, str], known: Knowledge) -> Reach:
+    """The value a local assigned in the same block reaches `at` with, as its type holds it.
+
+    Only the nearest assignment before `at` in the same braces, run every time (no
+    unbraced if/else/loop around it), plain `=`, and never with the name's address taken:
+    then each pass through the block assigns before it reads.
+    """
+
+    def reach(name: str) -> Expr | None:
+        ctype = known.types.get(name)
+        if ctype is None or at not in stmts:
+            return None
+        for s in reversed(stmts[: stmts.index(at)]):
+            tokens = tuple(mapping.get(t, t) for t in s.tokens)
+            if any(tokens[k : k + 2] == ("&", name) for k in range(len(tokens))):
+                return None
+            if s.kind != "assign" or mapping.get(s.key, s.key) != name:
+                continue
+            if s.guarded or s.blocks != at.blocks or name in tokens or not tokens:
+                return None
+            try:
+                return Cast(ctype.name, parse(tokens))
+            except CExprError:
+                return None
+        return None
+
+    return reach
+
+
+def _all_proved(found: list[Comparison]) -> bool:
+    return all(c.verdict.outcome == "proved" for c in found)
+
+
+def _explained(found: list[Comparison]) -> list[Comparison]:
+    """A local's changed value whose every shown use computes the same is not refuted:
+    uses the hunk does not show decide."""
+    out = []
+    for c in found:
+        name = c.after.key if c.after is not None and c.after.kind == "assign" else ""
+        uses = [d for d in found if any(x.startswith(f"{name} = ") for x in d.substituted)]
+        if name and c.verdict.outcome == "refuted" and uses and _all_proved(uses):
+            why = f"{name} changes, but every use the hunk shows computes the same"
+            c = replace(c, verdict=Verdict("not proved", why))
+        out.append(c)
     return out
 
 
@@ -553,6 +632,7 @@ def _compare(
     known: tuple[Knowledge, Knowledge],
     tainted: set[str],
     budget: Budget,
+    reach: tuple[Reach, Reach],
 ) -> Comparison:
     what = {
         "return": "a returned value",
@@ -574,8 +654,10 @@ def _compare(
         return Comparison(what, b, a, verdict, (unparse(old), unparse(new)), ())
     found = []
     for x, y, truth, callee in pairs:
-        verdict, compared, sources = _solve(x, y, truth, known, tainted, budget)
-        found.append(Comparison(what, b, a, verdict, compared, sources, callee))
+        verdict, compared, sources, substituted = _solve(
+            (x, y), truth, known, tainted, budget, reach
+        )
+        found.append(Comparison(what, b, a, verdict, compared, sources, callee, substituted))
         if verdict.outcome != "proved":
             break
     return found[-1]
@@ -636,25 +718,27 @@ def _smallest(old: Expr, new: Expr, truth: bool, callee: str | None, inlined: se
 
 
 def _solve(
-    old: Expr,
-    new: Expr,
+    pair: tuple[Expr, Expr],
     truth: bool,
     known: tuple[Knowledge, Knowledge],
     tainted: set[str],
     budget: Budget,
-) -> tuple[Verdict, tuple[str, str], tuple[str, ...]]:
+    reach: tuple[Reach, Reach],
+) -> tuple[Verdict, tuple[str, str], tuple[str, ...], tuple[str, ...]]:
     used: set[str] = set()
+    exprs, substituted = _reached(list(pair), tainted, reach)
     try:
-        sides = tuple(_meaning(e, k, used) for e, k in zip((old, new), known, strict=True))
+        sides = tuple(_meaning(e, k, used) for e, k in zip(exprs, known, strict=True))
     except CExprError as exc:
-        return Verdict("not proved", f"cannot expand it: {exc}"), (unparse(old), unparse(new)), ()
+        verdict = Verdict("not proved", f"cannot expand it: {exc}")
+        return verdict, (unparse(pair[0]), unparse(pair[1])), (), substituted
     compared = (unparse(sides[0]), unparse(sides[1]))
     sources = tuple(sorted(used))
     moved = sorted(_names(sides[0]) & tainted | _names(sides[1]) & tainted)
     if moved:
         verb = "is" if len(moved) == 1 else "are"
         reason = f"{', '.join(moved)} {verb} assigned by lines the patch changes"
-        return Verdict("not proved", reason), compared, sources
+        return Verdict("not proved", reason), compared, sources, substituted
     types = {
         **known[0].types,
         **{k: v for k, v in known[1].types.items() if known[0].types.get(k, v) == v},
@@ -662,7 +746,23 @@ def _solve(
     for k, v in known[1].types.items():
         if k in known[0].types and known[0].types[k] != v:
             types[k] = None
-    return _equivalent(sides[0], sides[1], types, budget, truth=truth), compared, sources
+    verdict = _equivalent(sides[0], sides[1], types, budget, truth=truth)
+    return verdict, compared, sources, substituted
+
+
+def _reached(
+    exprs: list[Expr], tainted: set[str], reach: tuple[Reach, Reach]
+) -> tuple[list[Expr], tuple[str, ...]]:
+    """Each side with the locals the patch reassigns replaced by the value reaching them."""
+    substituted: list[str] = []
+    for _ in range(3):  # a value may name another such local
+        for k in (0, 1):
+            for name in sorted(_names(exprs[k]) & tainted):
+                value = reach[k](name)
+                if value is not None:
+                    exprs[k] = _substitute(exprs[k], {name: value})
+                    substituted.append(f"{name} = {unparse(value)}")
+    return exprs, tuple(dict.fromkeys(substituted))
 
 
 def _meaning(expr: Expr, known: Knowledge, used: set[str]) -> Expr:
@@ -841,4 +941,6 @@ def pairs_text(items: Iterable[Comparison]) -> Iterator[str]:
         assert at is not None
         compared = f": {c.compared[0]}  vs  {c.compared[1]}" if c.compared[0] else ""
         why = f" ({c.verdict.reason})" if c.verdict.reason else ""
+        if c.substituted:
+            why += f" with {', '.join(c.substituted)}"
         yield f"{at.where.file}:{at.where.line}: {c.what}{compared}: {c.verdict.outcome}{why}"

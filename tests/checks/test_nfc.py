@@ -225,15 +225,35 @@ def test_a_value_macro_turned_static_inline(tmp_path: Path, body: str, outcome: 
         assert (x + 1) & U64 != (x + 2) & U64
 
 
-def test_a_variable_the_patch_assigns_differently_is_not_proved(tmp_path: Path) -> None:
-    body = "int hp_walk(int n)\n{{\n\tint left = {init};\n\tif ({cond})\n\t\treturn 1;\n"
-    body += "\treturn 0;\n}}\n"
-    before = body.format(init="hp_count(n)", cond="left > 0")
-    after = body.format(init="hp_count(n) - 1", cond="left >= 0")
+_WALK = (
+    "int hp_walk(int n)\n{{\n\tint left = {init};\n\tif ({cond})\n\t\treturn 1;\n\treturn 0;\n}}\n"
+)
+
+
+def test_a_local_the_patch_assigns_differently_is_substituted(tmp_path: Path) -> None:
+    """left = n - 1 with left >= 0 is left = n with left > 0: the use is proved, and the
+    changed value of left alone is no longer refuted (uses the hunk does not show decide)."""
+    before = _WALK.format(init="n", cond="left > 0")
+    after = _WALK.format(init="n - 1", cond="left >= 0")
     found = _run(tmp_path, "mm: clean up hp_walk", before, after)
-    assert "claim-mismatch" not in {f.rule for f in found}
-    (info,) = [f for f in found if f.rule == "nfc-not-proved"]
-    assert any("left is assigned by lines the patch changes" in e for e in info.evidence)
+    assert _rules(found) == [("nfc-not-proved", "info"), ("nfc-proved", "info")]
+    proved = next(f for f in found if f.rule == "nfc-proved")
+    assert any("with left = (int)n, left = (int)(n - 1)" in e for e in proved.evidence)
+
+
+def test_a_local_changed_with_its_use_left_alone_is_refuted(tmp_path: Path) -> None:
+    before = _WALK.format(init="n", cond="left > 0")
+    after = _WALK.format(init="n - 1", cond="left > 0")
+    (warning,) = _run(tmp_path, "mm: clean up hp_walk", before, after)
+    assert warning.rule == "claim-mismatch" and "changes a value" in warning.message
+
+
+def test_a_local_assigned_from_a_call_is_not_proved(tmp_path: Path) -> None:
+    before = _WALK.format(init="hp_count(n)", cond="left > 0")
+    after = _WALK.format(init="hp_count(n) - 1", cond="left >= 0")
+    found = _run(tmp_path, "mm: clean up hp_walk", before, after)
+    assert _rules(found) == [("nfc-not-proved", "info")]
+    assert any("calls hp_count()" in e for e in found[0].evidence)
 
 
 # --- what only the tree shows ------------------------------------------------------------

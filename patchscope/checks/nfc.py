@@ -592,10 +592,15 @@ def _addressed(per_hunk: list[tuple[list[Stmt], list[Stmt]]]) -> set[str]:
 
 
 def _local(known: Knowledge, fd: FileDiff, hunk: Hunk, kind: str) -> Knowledge:
-    """The side's knowledge with the declarations its hunk shows (they rank first)."""
-    text = hunk.section + "\n" + "\n".join(hl.text for hl in hunk.lines if hl.kind in (" ", kind))
+    """The side's knowledge with the declarations the file's hunks show, its own first."""
     local = known.copy()
-    local.types.update(declarations(text))
+    for shown in (*(h for h in fd.hunks if h is not hunk), hunk):
+        text = (
+            shown.section
+            + "\n"
+            + "\n".join(hl.text for hl in shown.lines if hl.kind in (" ", kind))
+        )
+        local.types.update(declarations(text))
     return local
 
 

@@ -54,3 +54,10 @@ def test_macros_made_static_inline_are_proved_where_they_give_one_value() -> Non
 )
 def test_behaviour_preserving_cleanups_raise_no_warning(name: str) -> None:
     assert [f for f in _found(name) if f.severity == "warning"] == []
+
+
+def test_a_constant_local_dropped_is_substituted() -> None:
+    """`i = 0; ... pfn + i` became `pfn`: equal once the value reaching the use is known."""
+    found = _found("remove-pfn-valid-within")
+    proved = next(f for f in found if f.rule == "nfc-proved" and f.patch == 2)
+    assert any("(pfn + (int)0)  vs  pfn: proved with i = (int)0" in e for e in proved.evidence)

@@ -15,17 +15,9 @@ from collections.abc import Iterator
 
 from patchscope.checks import kernel_facts
 from patchscope.checks.cexpr import is_identifier
-from patchscope.checks.nfc import (
-    Comparison,
-    Knowledge,
-    Token,
-    compare_patch,
-    conversions,
-    is_c,
-    knowledge,
-    pairs_text,
-    side,
-)
+from patchscope.checks.hunkcode import Token, is_c, side
+from patchscope.checks.knowledge import Knowledge, knowledge
+from patchscope.checks.nfc import Comparison, compare_patch, conversions, pairs_text
 from patchscope.checks.verdict import Budget
 from patchscope.code.model import PatchFacts, SeriesFacts
 from patchscope.code.tree import TreeFacts

@@ -18,7 +18,7 @@ from patchscope.checks.cexpr import (
     unparse,
 )
 from patchscope.checks.expand import Macro, expand, macro_from_signature, parenthesised
-from patchscope.checks.nfc import Knowledge, declarations
+from patchscope.checks.knowledge import Knowledge, declarations
 from patchscope.checks.scope import Stage, stages
 from patchscope.checks.verdict import Budget
 from patchscope.code.model import Definition, SeriesFacts

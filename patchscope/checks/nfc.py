@@ -3,7 +3,7 @@ and after and compared by the solver.
 
 Per hunk, the changed `if`/`while`/`for` conditions, assigned values, return values and
 call arguments of the pre-image are paired with those of the post-image (same kind,
-same assigned name or callee, in order), once identical statements and the patch's
+same assigned name or callee, the most alike first), once identical statements and the patch's
 renames are set aside. Each pair is cut down to the smallest part that differs, then
 macros are expanded (the series' own, the tree's, then the kernel facts table) and
 the single-`return` helpers the series shows are inlined, each side with its own
@@ -12,14 +12,11 @@ definitions: an inverted helper whose callers are all negated compares equal.
 
 from __future__ import annotations
 
-import bisect
 import difflib
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from patchscope.checks import kernel_facts
 from patchscope.checks.cexpr import (
     TYPES,
     Binary,
@@ -29,393 +26,26 @@ from patchscope.checks.cexpr import (
     Expr,
     Name,
     Postfix,
-    Ternary,
     Unary,
-    is_identifier,
     parse,
-    scan,
     tokenize,
     unparse,
 )
-from patchscope.checks.expand import Macro, expand, macro_from_signature, parenthesised
+from patchscope.checks.expand import expand, macro_from_signature, parenthesised
+from patchscope.checks.hunkcode import CONDITIONS, Stmt, Token, is_c, side, statements
+from patchscope.checks.knowledge import (
+    Helper,
+    Knowledge,
+    declarations,
+    helper_of,
+    meaning,
+    names,
+    substitute,
+)
 from patchscope.checks.verdict import Budget, Verdict
-from patchscope.code.model import Definition, Image, PatchFacts, SeriesFacts
-from patchscope.code.tree import TreeFacts
+from patchscope.code.model import Definition, PatchFacts
 from patchscope.diff.model import FileDiff, Hunk
 from patchscope.ingest.series import Patch
-
-
-@dataclass(frozen=True)
-class Token:
-    text: str
-    file: str
-    line: int  # in the side's image
-    code: str  # the whole line, as evidence
-    sign: str  # the hunk line's kind: "+", "-" or " "
-    directive: bool = False  # on a preprocessor line (or its continuation)
-
-    @property
-    def changed(self) -> bool:
-        return self.sign != " "
-
-
-def is_c(fd: FileDiff) -> bool:
-    return fd.path.endswith((".c", ".h")) and not fd.binary
-
-
-def side(fd: FileDiff, hunk: Hunk, kind: str) -> list[Token]:
-    """One image of a hunk ('-': context and removed lines, '+': context and added) as tokens."""
-    lines = [hl for hl in hunk.lines if hl.kind in (" ", kind)]
-    text = "\n".join(hl.text for hl in lines)
-    starts = [0]
-    for hl in lines[:-1]:
-        starts.append(starts[-1] + len(hl.text) + 1)
-    directive, continued = [], False
-    for hl in lines:
-        stripped = hl.text.strip()
-        directive.append(continued or stripped.startswith("#"))
-        continued = directive[-1] and stripped.endswith("\\")
-    tokens = []
-    for token, offset in scan(text, lenient=True):
-        at = bisect.bisect_right(starts, offset) - 1
-        hl = lines[at]
-        number = (hl.old_no if kind == "-" else hl.new_no) or 0
-        tokens.append(Token(token, fd.path, number, hl.text.strip(), hl.kind, directive[at]))
-    return tokens
-
-
-# --- statements ---------------------------------------------------------------------------
-
-CONDITIONS = frozenset({"if", "while", "for"})
-_ASSIGN = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="})
-_SKIP = frozenset({"{", "}", ";", "else", "do"})
-_JUMPS = frozenset({"break", "continue", "goto"})
-_DECL_WORDS = frozenset(
-    {"static", "const", "volatile", "register", "extern", "inline", "struct", "union", "enum"}
-    | {"unsigned", "signed", "int", "long", "short", "char", "void", "__always_inline"}
-    | set(TYPES)
-)
-
-
-@dataclass(frozen=True)
-class Stmt:
-    kind: str  # "if", "while", "for", "return", "assign", "call"
-    key: str  # what pairs it: the keyword, the assigned name, the callee, return's function
-    tokens: tuple[str, ...]  # the condition, the value, or the whole call
-    where: Token
-    changed: bool
-    # where it runs, for knowing which assignment reaches it: the braces open around it
-    # (numbered as the hunk opens them; a brace closed that the hunk did not open starts a
-    # new outer count), and whether an unbraced if/else/loop runs it only sometimes
-    blocks: tuple[int, ...] = ()
-    guarded: bool = False
-
-
-def statements(tokens: list[Token], section: str = "") -> Iterator[Stmt]:
-    """The statements a stretch of code tokens holds, cut where the hunk cuts them.
-
-    `section` is the hunk's @@ hint: the function a hunk starting mid-body is in.
-    """
-    code = [t for t in tokens if not t.directive]
-    hint = re.search(r"(\w+)\s*\(", section)
-    function = hint.group(1) if hint else ""
-    stack: list[int] = []
-    opened, floor, guard = 0, 0, False
-    i = 0
-    while i < len(code):
-        text = code[i].text
-        nxt = code[i + 1].text if i + 1 < len(code) else ""
-        where = ((floor, *stack), guard)
-        if text in CONDITIONS | {"switch"} and nxt == "(":
-            end = _close(code, i + 1)
-            if end is None:
-                return
-            inner = code[i + 2 : end]
-            if text == "for":  # its init and step are not straight-line code: guarded
-                found = [
-                    replace(s, guarded=True) if s.kind == "assign" else s
-                    for s in _for(code[i], inner)
-                ]
-                yield from (replace(s, blocks=where[0]) for s in found)
-                found = []
-            else:
-                found = [] if text == "switch" else [_stmt(text, text, inner, code[i])]
-            yield from (replace(s, blocks=where[0], guarded=where[1]) for s in found)
-            guard = end + 1 < len(code) and code[end + 1].text != "{"
-            i = end + 1
-        elif text in _SKIP:
-            if text == "{":
-                opened += 1
-                stack.append(opened)
-            elif text == "}":
-                floor, stack = (floor - 1, stack) if not stack else (floor, stack[:-1])
-            guard = (text == "else" and nxt not in ("{", "if")) or (text == "do" and nxt != "{")
-            i += 1
-        elif text in ("case", "default") or (is_identifier(text) and nxt == ":"):
-            i = next((j for j in range(i, len(code)) if code[j].text == ":"), len(code)) + 1
-        else:
-            end = _statement_end(code, i)
-            if end is None:
-                return
-            if code[end].text == ";" and text not in _JUMPS:
-                found = list(_simple(code[i:end], function))
-                yield from (replace(s, blocks=where[0], guarded=where[1]) for s in found)
-            elif code[end].text == "{":  # a definition's head: what follows is its body
-                head = [t.text for t in code[i:end]]
-                function = head[head.index("(") - 1] if "(" in head[1:] else function
-            guard = guard and code[end].text != ";"
-            i = end + 1 if code[end].text == ";" else end
-
-
-def _close(code: list[Token], open_at: int) -> int | None:
-    depth = 0
-    for j in range(open_at, len(code)):
-        depth += code[j].text in "([{"
-        depth -= code[j].text in ")]}"
-        if depth == 0:
-            return j
-    return None
-
-
-def _statement_end(code: list[Token], start: int) -> int | None:
-    depth = 0
-    for j in range(start, len(code)):
-        text = code[j].text
-        if depth == 0 and text in (";", "{", "}"):
-            return j
-        depth += text in "(["
-        depth -= text in ")]"
-    return None
-
-
-def _stmt(kind: str, key: str, tokens: list[Token], where: Token) -> Stmt:
-    changed = where.changed or any(t.changed for t in tokens)
-    return Stmt(kind, key, tuple(t.text for t in tokens), where, changed)
-
-
-def _split(tokens: list[Token], sep: str) -> list[list[Token]]:
-    parts: list[list[Token]] = [[]]
-    depth = 0
-    for t in tokens:
-        if depth == 0 and t.text == sep:
-            parts.append([])
-            continue
-        depth += t.text in "([{"
-        depth -= t.text in ")]}"
-        parts[-1].append(t)
-    return parts
-
-
-def _for(keyword: Token, inner: list[Token]) -> Iterator[Stmt]:
-    parts = _split(inner, ";")
-    if len(parts) != 3:
-        return
-    init, cond, step = parts
-    for part in (init, step):
-        for piece in _split(part, ","):
-            yield from _simple(piece, "")
-    if cond:
-        yield _stmt("for", "for", cond, keyword)
-
-
-def _simple(tokens: list[Token], function: str) -> Iterator[Stmt]:
-    """An expression statement, a declaration or a return, as the statements to compare."""
-    if not tokens:
-        return
-    texts = [t.text for t in tokens]
-    if texts[0] == "return":
-        if len(tokens) > 1:
-            yield _stmt("return", function, tokens[1:], tokens[0])
-        return
-    declaration = texts[0] in _DECL_WORDS
-    for piece in _split(tokens, ",") if declaration else [tokens]:
-        yield from _assignment(piece, declaration)
-
-
-def _assignment(tokens: list[Token], declaration: bool) -> Iterator[Stmt]:
-    texts = [t.text for t in tokens]
-    depth = 0
-    for k, text in enumerate(texts):
-        depth += text in "([{"
-        depth -= text in ")]}"
-        if depth == 0 and text in _ASSIGN:
-            lhs = [t for t in texts[:k] if t not in ("*", "const")]
-            key = lhs[-1] if declaration and lhs else " ".join(lhs)
-            value = tokens[k + 1 :]
-            if text != "=":  # x op= v is x = x op (v)
-                value = [*tokens[:k], _as(tokens[k], text[:-1]), _as(tokens[k], "("), *value]
-                value.append(_as(tokens[-1], ")"))
-            yield _stmt("assign", key, value, tokens[0])
-            return
-    if "++" in texts or "--" in texts:
-        name = next((t for t in texts if is_identifier(t)), "")
-        yield Stmt("assign", name, (), tokens[0], any(t.changed for t in tokens))
-    elif not declaration and is_identifier(texts[0]) and len(texts) > 1 and texts[1] == "(":
-        yield _stmt("call", texts[0], tokens, tokens[0])
-
-
-def _as(token: Token, text: str) -> Token:
-    return Token(text, token.file, token.line, token.code, token.sign)
-
-
-# --- what each side knows: macros, inlinable helpers, types ------------------------------
-
-
-@dataclass(frozen=True)
-class Helper:
-    """A function whose whole body is one `return`: inlined where the side calls it."""
-
-    params: tuple[tuple[str, str | None], ...]  # name, type name when it is an integer type
-    result: str | None
-    body: tuple[str, ...]
-
-
-@dataclass
-class Knowledge:
-    """One image's definitions as a comparison needs them; later layers override earlier."""
-
-    macros: dict[str, Macro] = field(default_factory=kernel_facts.kernel_macros)
-    helpers: dict[str, Helper] = field(default_factory=dict)
-    types: dict[str, CType | None] = field(default_factory=dict)
-
-    def copy(self) -> Knowledge:
-        return Knowledge(dict(self.macros), dict(self.helpers), dict(self.types))
-
-    def renamed(self, mapping: Mapping[str, str]) -> Knowledge:
-        """The pre-image's knowledge under the post-image's names: its tokens are mapped so."""
-        out = self.copy()
-        for old, new in mapping.items():
-            if old in out.macros:
-                out.macros[new] = out.macros[old]
-            if old in out.helpers:
-                out.helpers[new] = out.helpers[old]
-            if old in out.types:
-                out.types[new] = out.types[old]
-        return out
-
-    def learn(self, image: Image) -> None:
-        for d in image.definitions:
-            if d.kind == "macro":
-                macro = macro_from_signature(d.signature, d.body)
-                if macro is not None:
-                    self.macros[macro.name] = macro
-                    self.helpers.pop(macro.name, None)
-            elif d.kind == "function" and d.complete:
-                helper = _helper(d)
-                if helper is not None:
-                    self.helpers[d.name] = helper
-                    self.macros.pop(d.name, None)
-            elif d.kind in ("field", "global") and d.signature:
-                name = d.name.rsplit(".", 1)[-1]
-                key = "." + name if d.kind == "field" else name
-                self.types[key] = _declared_type(d.signature, name)
-
-    def learn_text(self, text: str) -> None:
-        """Macros and declarations a tree file holds (tree text ranks below the series)."""
-        for match in _DEFINE.finditer(text):
-            body = match.group(2).replace("\\\n", " ")
-            macro = macro_from_signature(match.group(1), body)
-            if macro is not None:
-                self.macros.setdefault(macro.name, macro)
-        self.types.update({k: v for k, v in declarations(text).items() if k not in self.types})
-
-
-_DEFINE = re.compile(
-    r"^[ \t]*(#[ \t]*define[ \t]+\w+(?:\([^)\n]*\))?)((?:[^\n]*\\\n)*[^\n]*)", re.M
-)
-_SIGNATURE = re.compile(r"(?P<head>[^()]*?)\b(?P<name>\w+)\s*\((?P<params>[^()]*)\)\s*$")
-
-
-def _helper(d: Definition) -> Helper | None:
-    match = _SIGNATURE.match(d.signature)
-    try:
-        body = tokenize(d.body)
-    except CExprError:
-        return None
-    if match is None or len(body) < 5 or body[:2] != ("{", "return") or body[-2:] != (";", "}"):
-        return None
-    if ";" in body[2:-2]:
-        return None
-    params = []
-    for param in match.group("params").split(","):
-        words = param.replace("*", " * ").split()
-        if not words or words == ["void"]:
-            continue
-        params.append((words[-1], _type_name(words[:-1])))
-    return Helper(tuple(params), _type_name(match.group("head").split()), body[2:-2])
-
-
-def _type_name(words: list[str]) -> str | None:
-    kept = [w for w in words if w not in ("static", "inline", "const", "extern", "__always_inline")]
-    name = " ".join(kept)
-    return name if name in TYPES else None
-
-
-def _declared_type(signature: str, name: str) -> CType | None:
-    words = signature.replace("*", " * ").split()
-    if name not in words or "*" in words:
-        return None
-    type_name = _type_name(words[: words.index(name)])
-    return None if type_name is None else TYPES[type_name]
-
-
-_DIRECTIVE = re.compile(r"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", re.M)
-_PRECEDES_DECL = frozenset({";", "{", "}", "(", ",", ""})
-
-
-def declarations(text: str) -> dict[str, CType | None]:
-    """name -> integer type for each declaration or parameter in C text; None when two
-    declarations disagree or the declared thing is a pointer."""
-    text = _DIRECTIVE.sub(";", text)  # a directive ends whatever came before it
-    try:
-        tokens = tokenize(text)
-    except CExprError:
-        tokens = tuple(t for t, _ in scan(text, lenient=True))
-    found: dict[str, CType | None] = {}
-    i = 0
-    while i < len(tokens):
-        if (tokens[i - 1] if i else "") not in _PRECEDES_DECL or tokens[i] not in _DECL_WORDS:
-            i += 1
-            continue
-        j = i
-        while j < len(tokens) and tokens[j] in _DECL_WORDS:
-            j += 1
-        type_name = _type_name(list(tokens[i:j]))
-        while j < len(tokens):
-            pointer = tokens[j] == "*"
-            while j < len(tokens) and tokens[j] == "*":
-                j += 1
-            if j + 1 >= len(tokens) or not is_identifier(tokens[j]):
-                break
-            if tokens[j + 1] not in (",", ";", "=", ")", "["):
-                break
-            name = tokens[j]
-            ctype = None if pointer or type_name is None else TYPES[type_name]
-            found[name] = ctype if found.get(name, ctype) == ctype else None
-            j = _after_declarator(tokens, j + 1)
-            if j >= len(tokens) or tokens[j] != "," or tokens[j + 1 : j + 2] == ():
-                break
-            if tokens[j + 1] in _DECL_WORDS:  # a parameter list: the next has its own type
-                break
-            j += 1
-        i = j + 1
-    return found
-
-
-def _after_declarator(tokens: tuple[str, ...], j: int) -> int:
-    """The index of the `,`, `;` or `)` ending a declarator's initializer or array size."""
-    depth = 0
-    while j < len(tokens):
-        text = tokens[j]
-        if depth == 0 and text in (",", ";", ")"):
-            return j
-        depth += text in "([{"
-        depth -= text in ")]}"
-        j += 1
-    return j
-
-
-# --- comparisons --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -428,27 +58,6 @@ class Comparison:
     sources: tuple[str, ...]  # kernel facts and inlined helpers the comparison used
     callee: str | None = None  # the call whose argument the differing part is
     substituted: tuple[str, ...] = ()  # "left = (int)(n - 1)": values that reach the code
-
-
-def knowledge(facts: SeriesFacts, tree: TreeFacts | None) -> dict[int, tuple[Knowledge, Knowledge]]:
-    """Per patch, what its pre-image and its post-image define."""
-    known = Knowledge()
-    out: dict[int, tuple[Knowledge, Knowledge]] = {}
-    texts = {} if tree is None else {s.patch: s for s in tree.placement.stages}
-    previous = 0
-    for pf in sorted(facts.patches, key=lambda pf: pf.number):
-        before = known.copy()
-        before.learn(pf.before)
-        after = before.copy()
-        after.learn(pf.after)
-        for know, stage in ((before, texts.get(previous)), (after, texts.get(pf.number))):
-            for ft in () if stage is None else stage.files:
-                if ft.text is not None and ft.path.endswith((".c", ".h")):
-                    know.learn_text(ft.text)
-        out[pf.number] = (before, after)
-        known = after
-        previous = pf.number
-    return out
 
 
 def compare_patch(
@@ -733,13 +342,13 @@ def _solve(
     used: set[str] = set()
     exprs, substituted = _reached(list(pair), tainted, reach)
     try:
-        sides = tuple(_meaning(e, k, used) for e, k in zip(exprs, known, strict=True))
+        sides = tuple(meaning(e, k, used) for e, k in zip(exprs, known, strict=True))
     except CExprError as exc:
         verdict = Verdict("not proved", f"cannot expand it: {exc}")
         return verdict, (unparse(pair[0]), unparse(pair[1])), (), substituted
     compared = (unparse(sides[0]), unparse(sides[1]))
     sources = tuple(sorted(used))
-    moved = sorted(_names(sides[0]) & tainted | _names(sides[1]) & tainted)
+    moved = sorted(names(sides[0]) & tainted | names(sides[1]) & tainted)
     if moved:
         verb = "is" if len(moved) == 1 else "are"
         reason = f"{', '.join(moved)} {verb} assigned by lines the patch changes"
@@ -762,84 +371,12 @@ def _reached(
     substituted: list[str] = []
     for _ in range(3):  # a value may name another such local
         for k in (0, 1):
-            for name in sorted(_names(exprs[k]) & tainted):
+            for name in sorted(names(exprs[k]) & tainted):
                 value = reach[k](name)
                 if value is not None:
-                    exprs[k] = _substitute(exprs[k], {name: value})
+                    exprs[k] = substitute(exprs[k], {name: value})
                     substituted.append(f"{name} = {unparse(value)}")
     return exprs, tuple(dict.fromkeys(substituted))
-
-
-def _meaning(expr: Expr, known: Knowledge, used: set[str]) -> Expr:
-    """The expression with macros expanded and the side's one-line helpers inlined."""
-    tokens = tokenize(unparse(expr))
-    used |= {t for t in tokens if t in known.macros and t in kernel_facts.BY_NAME}
-    parsed = parse(expand(tokens, known.macros))
-    return _inline(parsed, known, used, 4)
-
-
-def _inline(expr: Expr, known: Knowledge, used: set[str], depth: int) -> Expr:
-    match expr:
-        case Postfix("call", Name(name), args, _) if name in known.helpers and depth > 0:
-            helper = known.helpers[name]
-            if len(helper.params) != len(args):
-                return expr
-            used.add(f"{name}()")
-            bound = {
-                p: arg if t is None else Cast(t, arg)
-                for (p, t), arg in zip(helper.params, args, strict=True)
-            }
-            body = _substitute(_meaning(parse(helper.body), known, used), bound)
-            body = _inline(body, known, used, depth - 1)
-            return body if helper.result is None else Cast(helper.result, body)
-        case Unary(op, x):
-            return Unary(op, _inline(x, known, used, depth))
-        case Binary(op, x, y):
-            return Binary(op, _inline(x, known, used, depth), _inline(y, known, used, depth))
-        case Ternary(c, x, y):
-            return Ternary(*(_inline(e, known, used, depth) for e in (c, x, y)))
-        case Cast(t, x):
-            return Cast(t, _inline(x, known, used, depth))
-        case Postfix(op, base, args, text):
-            inner = None if base is None else _inline(base, known, used, depth)
-            return Postfix(op, inner, tuple(_inline(a, known, used, depth) for a in args), text)
-    return expr
-
-
-def _substitute(expr: Expr, bound: Mapping[str, Expr]) -> Expr:
-    match expr:
-        case Name(name) if name in bound:
-            return bound[name]
-        case Unary(op, x):
-            return Unary(op, _substitute(x, bound))
-        case Binary(op, x, y):
-            return Binary(op, _substitute(x, bound), _substitute(y, bound))
-        case Ternary(c, x, y):
-            return Ternary(*(_substitute(e, bound) for e in (c, x, y)))
-        case Cast(t, x):
-            return Cast(t, _substitute(x, bound))
-        case Postfix(op, base, args, text):
-            inner = None if base is None else _substitute(base, bound)
-            return Postfix(op, inner, tuple(_substitute(a, bound) for a in args), text)
-    return expr
-
-
-def _names(expr: Expr) -> set[str]:
-    match expr:
-        case Name(name):
-            return {name}
-        case Unary(_, x) | Cast(_, x):
-            return _names(x)
-        case Binary(_, x, y):
-            return _names(x) | _names(y)
-        case Ternary(c, x, y):
-            return _names(c) | _names(x) | _names(y)
-        case Postfix(_, base, args, _):
-            found = set() if base is None else _names(base)
-            for a in args:
-                found |= _names(a)
-            return found
-    return set()
 
 
 def _lone(s: Stmt, known: Knowledge, budget: Budget) -> Comparison:
@@ -848,7 +385,7 @@ def _lone(s: Stmt, known: Knowledge, budget: Budget) -> Comparison:
     what = f"the {s.kind} condition"
     used: set[str] = set()
     try:
-        cond = _meaning(parse(s.tokens), known, used)
+        cond = meaning(parse(s.tokens), known, used)
     except CExprError as exc:
         return Comparison(
             what, *_placed(s), Verdict("not proved", f"cannot read it: {exc}"), ("", ""), ()
@@ -896,7 +433,7 @@ def _conversion(
         body = ()
     if macro is not None and macro.body in _NOTHING and body == ("{", "}"):
         return Comparison(what, old, new, Verdict("proved"), ("nothing", "nothing"), ())
-    helper = _helper(f)
+    helper = helper_of(f)
     if macro is None or helper is None or len(helper.params) != len(macro.params or ()):
         statement = macro is None or "{" in macro.body
         reason = "the macro is a statement" if statement else "the function does more than return"
@@ -905,8 +442,8 @@ def _conversion(
     args = ", ".join(name for name, _ in helper.params)
     used: set[str] = set()
     try:
-        before = _meaning(parse(f"{m.name}({args})"), known[0], used)
-        after = _meaning(parse(f"{f.name}({args})"), known[1], used)
+        before = meaning(parse(f"{m.name}({args})"), known[0], used)
+        after = meaning(parse(f"{f.name}({args})"), known[1], used)
     except CExprError as exc:
         verdict = Verdict("not proved", f"cannot read it: {exc}")
         return Comparison(what, old, new, verdict, (m.body, f.body), ())
@@ -916,7 +453,7 @@ def _conversion(
     if verdict.outcome == "not proved" and helper.result and after == Cast(helper.result, before):
         kept = f"the value fits {helper.result}, the function's return type"
         return Comparison(what, old, new, Verdict("proved", premises=(kept,)), compared, ())
-    if _names(before) & set(typed) and verdict.outcome != "not proved":
+    if names(before) & set(typed) and verdict.outcome != "not proved":
         callers = "callers pass arguments of the function's parameter types"
         premises = (callers, *verdict.premises)
         verdict = Verdict(

@@ -21,6 +21,10 @@ class CExprError(PatchscopeError):
     """Text that is not a C expression this evaluator understands."""
 
 
+# What reading a fragment may raise: text no C, or nesting deeper than Python recurses.
+UNREADABLE = (CExprError, RecursionError)
+
+
 class NotConstant(CExprError):
     """An expression whose value depends on something other than constants."""
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 
 from patchscope.checks.cexpr import (
     TYPES,
+    UNREADABLE,
     Binary,
     Cast,
-    CExprError,
     CType,
     Expr,
     Name,
@@ -124,7 +124,7 @@ def _reacher(stmts: list[Stmt], at: Stmt, mapping: Mapping[str, str], known: Kno
                 return None
             try:
                 return Cast(ctype.name, parse(tokens))
-            except CExprError:
+            except UNREADABLE:
                 return None
         return None
 
@@ -256,7 +256,7 @@ def _compare(
     try:
         old = parse(tuple(mapping.get(t, t) for t in b.tokens))
         new = parse(a.tokens)
-    except CExprError as exc:
+    except UNREADABLE as exc:
         return Comparison(what, b, a, Verdict("not proved", f"cannot read it: {exc}"), ("", ""), ())
     if _regroups(old, known[0]) or _regroups(new, known[1]):  # cut only where macros keep
         pairs: list[_Part] = [(old, new, b.kind in CONDITIONS, None)]  # their bodies whole
@@ -286,7 +286,7 @@ def _regroups(expr: Expr, known: Knowledge) -> bool:
     whole = {name: parenthesised(m) for name, m in known.macros.items()}
     try:
         return parse(expand(tokens, known.macros)) != parse(expand(tokens, whole))
-    except CExprError:
+    except UNREADABLE:
         return False
 
 
@@ -343,7 +343,7 @@ def _solve(
     exprs, substituted = _reached(list(pair), tainted, reach)
     try:
         sides = tuple(meaning(e, k, used) for e, k in zip(exprs, known, strict=True))
-    except CExprError as exc:
+    except UNREADABLE as exc:
         verdict = Verdict("not proved", f"cannot expand it: {exc}")
         return verdict, (unparse(pair[0]), unparse(pair[1])), (), substituted
     compared = (unparse(sides[0]), unparse(sides[1]))
@@ -386,7 +386,7 @@ def _lone(s: Stmt, known: Knowledge, budget: Budget) -> Comparison:
     used: set[str] = set()
     try:
         cond = meaning(parse(s.tokens), known, used)
-    except CExprError as exc:
+    except UNREADABLE as exc:
         return Comparison(
             what, *_placed(s), Verdict("not proved", f"cannot read it: {exc}"), ("", ""), ()
         )
@@ -429,7 +429,7 @@ def _conversion(
     macro = macro_from_signature(m.signature, m.body)
     try:
         body = tokenize(f.body)
-    except CExprError:
+    except UNREADABLE:
         body = ()
     if macro is not None and macro.body in _NOTHING and body == ("{", "}"):
         return Comparison(what, old, new, Verdict("proved"), ("nothing", "nothing"), ())
@@ -444,7 +444,7 @@ def _conversion(
     try:
         before = meaning(parse(f"{m.name}({args})"), known[0], used)
         after = meaning(parse(f"{f.name}({args})"), known[1], used)
-    except CExprError as exc:
+    except UNREADABLE as exc:
         verdict = Verdict("not proved", f"cannot read it: {exc}")
         return Comparison(what, old, new, verdict, (m.body, f.body), ())
     compared = (unparse(before), unparse(after))

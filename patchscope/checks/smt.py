@@ -22,9 +22,9 @@ from patchscope.checks.cexpr import (
     INT,
     TYPEOF,
     TYPES,
+    UNREADABLE,
     Binary,
     Cast,
-    CExprError,
     CType,
     Expr,
     Name,
@@ -295,8 +295,10 @@ def equivalent(
             sides = ((b.bv, b.ctype), (a.bv, a.ctype))
     except Unmodelled as exc:
         return Verdict("not proved", str(exc))
-    except CExprError as exc:
+    except UNREADABLE as exc:
         return Verdict("not proved", f"cannot read it: {exc}")
+    except z3.Z3Exception as exc:
+        return Verdict("not proved", f"the solver refused it: {exc}")
     return _solve(t, sides, budget)
 
 

@@ -7,6 +7,10 @@ from pathlib import Path
 import pytest
 
 from patchscope.checks import claim_mismatch
+from patchscope.checks.hunkcode import is_c
+from patchscope.checks.knowledge import knowledge
+from patchscope.checks.nfc import compare_patch
+from patchscope.checks.verdict import Budget
 from patchscope.code.facts import series_facts
 from patchscope.findings import Finding
 from patchscope.pipeline import load_series
@@ -61,3 +65,26 @@ def test_a_constant_local_dropped_is_substituted() -> None:
     found = _found("remove-pfn-valid-within")
     proved = next(f for f in found if f.rule == "nfc-proved" and f.patch == 2)
     assert any("(pfn + (int)0)  vs  pfn: proved with i = (int)0" in e for e in proved.evidence)
+
+
+def test_every_corpus_patch_compares_without_an_error() -> None:
+    """Every patch compared as if it claimed no functional change: a verdict for each pair,
+    never an exception, on the list's own mail."""
+    mboxes = sorted(CORPUS.glob("*.mbox"))
+    if not mboxes:
+        pytest.skip(f"the corpus is not here: {CORPUS}")
+    outcomes = set()
+    for path in mboxes:
+        series = load_series(str(path))
+        facts = series_facts(series)
+        known = knowledge(facts, None)
+        by_number = {pf.number: pf for pf in facts.patches}
+        for patch in series.patches:
+            if patch.number in by_number:
+                hunks = [(fd, h) for fd in patch.files if is_c(fd) for h in fd.hunks]
+                mapping, _ = claim_mismatch._renames(hunks)
+                found = compare_patch(
+                    patch, by_number[patch.number], known[patch.number], mapping, Budget()
+                )
+                outcomes |= {c.verdict.outcome for c in found}
+    assert outcomes <= {"proved", "refuted", "not proved"} and "proved" in outcomes

@@ -216,7 +216,8 @@ def _local(known: Knowledge, fd: FileDiff, hunk: Hunk, kind: str) -> Knowledge:
 def _pair(
     olds: list[Stmt], news: list[Stmt], mapping: Mapping[str, str]
 ) -> tuple[list[tuple[Stmt, Stmt]], list[Stmt]]:
-    """Counterparts of the same kind and key, the most alike first (difflib's ratio).
+    """Counterparts of the same kind and key: the most alike first (difflib's ratio), then
+    the nearest in order.
 
     A renamed function's returns have none: all its callers are in the patch (the old
     name is gone) and compare with each side's body inlined.
@@ -228,9 +229,9 @@ def _pair(
         for j, a in enumerate(news):
             if (a.kind, a.key) == (b.kind, key):
                 alike = difflib.SequenceMatcher(None, mapped, a.tokens).ratio()
-                candidates.append((-alike, i, j))
+                candidates.append((-alike, abs(i - j), i, j))
     pairs, used_b, used_a = [], set(), set()
-    for _, i, j in sorted(candidates):
+    for _, _, i, j in sorted(candidates):
         if i not in used_b and j not in used_a:
             used_b.add(i)
             used_a.add(j)

@@ -75,6 +75,9 @@ def test_inverted_rename_with_one_caller_left_alone_is_refuted(tmp_path: Path) -
     found = _run(tmp_path, RENAME, before, after)
     (warning,) = [f for f in found if f.severity == "warning"]
     assert warning.rule == "claim-mismatch" and "changes a condition" in warning.message
+    line = after.splitlines().index("\tif (hp_range_ok(start, nr))") + 1  # the caller left alone
+    assert f"code: {FILE}:{line}: +if (hp_range_ok(start, nr))" in warning.evidence
+    assert f"code: {FILE}:{line}: -if (hp_range_bad(start, nr))" in warning.evidence
     x = _inputs(warning)
     start, nr = x["start"], x["nr"]
     bad = (start + nr) & U64 < start or nr == 0

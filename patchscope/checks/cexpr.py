@@ -21,6 +21,10 @@ class CExprError(PatchscopeError):
     """Text that is not a C expression this evaluator understands."""
 
 
+# What reading a fragment may raise: text no C, or nesting deeper than Python recurses.
+UNREADABLE = (CExprError, RecursionError)
+
+
 class NotConstant(CExprError):
     """An expression whose value depends on something other than constants."""
 
@@ -81,6 +85,7 @@ LONG = CType("long", 64, False, 2)
 ULONG = CType("unsigned long", 64, True, 2)
 LLONG = CType("long long", 64, False, 3)
 ULLONG = CType("unsigned long long", 64, True, 3)
+BOOL = CType("bool", 1, True, 0)  # C's _Bool: any non-zero value converts to 1
 _SMALL = {
     "char": CType("char", 8, False, 0),
     "signed char": CType("signed char", 8, False, 0),
@@ -119,8 +124,11 @@ TYPES: dict[str, CType] = {
     "resource_size_t": ULLONG,
     "pgoff_t": ULONG,
     "gfp_t": UINT,
+    "bool": BOOL,
+    "_Bool": BOOL,
 }
-_TYPE_WORDS = {"unsigned", "signed", "int", "long", "short", "char", "const"}
+_TYPE_WORDS = {"unsigned", "signed", "int", "long", "short", "char", "const", "void"}
+TYPEOF = frozenset({"typeof", "__typeof__"})
 
 
 @dataclass(frozen=True)
@@ -140,13 +148,13 @@ def wrap(value: int, ctype: CType) -> Value:
     return Value(value, ctype)
 
 
-def _promote(t: CType) -> CType:
+def promote(t: CType) -> CType:
     return INT if t.rank < INT.rank else t
 
 
-def _common(a: CType, b: CType) -> CType:
+def common_type(a: CType, b: CType) -> CType:
     """The usual arithmetic conversions (C11 6.3.1.8) for integer operands."""
-    a, b = _promote(a), _promote(b)
+    a, b = promote(a), promote(b)
     if a.unsigned == b.unsigned:
         return a if a.rank >= b.rank else b
     unsigned, signed = (a, b) if a.unsigned else (b, a)
@@ -306,14 +314,19 @@ class _Parser:
     def _type_at(self, ahead: int) -> bool:
         token = self.peek(ahead)
         return token is not None and (
-            token in TYPES or token in _TYPE_WORDS or token in ("struct", "union", "enum")
+            token in TYPES
+            or token in _TYPE_WORDS
+            or token in TYPEOF
+            or token in ("struct", "union", "enum")
         )
 
     def _type_in_parens(self) -> str:
         self.take("(")
-        words = []
-        while self.peek() != ")":
-            words.append(self.take())
+        words, depth = [], 0
+        while depth or self.peek() != ")":
+            word = self.take()
+            depth += (word == "(") - (word == ")")
+            words.append(word)
         self.take(")")
         return " ".join(w for w in words if w != "const")
 
@@ -395,14 +408,16 @@ def evaluate(expr: Expr) -> Value:
         case Cast(type_name, operand):
             if type_name not in TYPES:
                 raise NotConstant(f"cast to unknown type {type_name}")
-            return wrap(evaluate(operand).value, TYPES[type_name])
+            value = evaluate(operand).value
+            ctype = TYPES[type_name]
+            return wrap(int(value != 0) if ctype is BOOL else value, ctype)
         case Unary(op, operand):
             return _unary(op, evaluate(operand))
         case Binary(op, left, right):
             return _binary(op, left, right)
         case Ternary(cond, then, other):
             chosen = then if evaluate(cond).value else other
-            ctype = _common(evaluate(then).ctype, evaluate(other).ctype)
+            ctype = common_type(evaluate(then).ctype, evaluate(other).ctype)
             return wrap(evaluate(chosen).value, ctype)
         case Postfix(op):
             raise NotConstant(f"{op} is not a constant")
@@ -410,7 +425,7 @@ def evaluate(expr: Expr) -> Value:
 
 
 def _unary(op: str, v: Value) -> Value:
-    ctype = _promote(v.ctype)
+    ctype = promote(v.ctype)
     if op == "+":
         return wrap(v.value, ctype)
     if op == "-":
@@ -433,7 +448,7 @@ def _binary(op: str, left_expr: Expr, right_expr: Expr) -> Value:
         return right
     if op in ("<<", ">>"):
         return _shift(op, left, right)
-    ctype = _common(left.ctype, right.ctype)
+    ctype = common_type(left.ctype, right.ctype)
     a, b = wrap(left.value, ctype).value, wrap(right.value, ctype).value
     if op in _COMPARE:
         return Value(int(_COMPARE[op](a, b)), INT)
@@ -446,7 +461,7 @@ def _binary(op: str, left_expr: Expr, right_expr: Expr) -> Value:
 
 
 def _shift(op: str, left: Value, right: Value) -> Value:
-    ctype = _promote(left.ctype)
+    ctype = promote(left.ctype)
     if not 0 <= right.value < ctype.bits:
         raise NotConstant(f"shift by {right.value} is undefined for {ctype.name}")
     if op == "<<":

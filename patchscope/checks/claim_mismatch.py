@@ -1,27 +1,33 @@
 """claim-mismatch: a message that says rename, cleanup or no functional change, and a patch
-that does more.
+that computes something else.
 
-A rename may change identifiers only; "no functional change" and "cleanup" may not
-change an `if`/`while` condition or the arguments a function is called with, once
-the names the patch renames are mapped back.
+Each changed condition, assigned value, returned value and call argument is compared
+with its counterpart by the solver (nfc.py): a counterexample makes a warning, a proof
+an info `nfc-proved`, and what the model cannot settle an info `nfc-not-proved` with
+the reason. A rename must besides change identifiers only, unless what else it
+changes is proved equal.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from patchscope.checks.cexpr import is_identifier, scan
-from patchscope.code.model import SeriesFacts
+from patchscope.checks import kernel_facts
+from patchscope.checks.cexpr import is_identifier
+from patchscope.checks.hunkcode import Token, is_c, side
+from patchscope.checks.knowledge import Knowledge, knowledge
+from patchscope.checks.nfc import Comparison, compare_patch, conversions, pairs_text
+from patchscope.checks.verdict import Budget
+from patchscope.code.model import PatchFacts, SeriesFacts
 from patchscope.code.tree import TreeFacts
 from patchscope.diff.model import FileDiff, Hunk
 from patchscope.findings import Finding
 from patchscope.ingest.series import Patch, Series
 
 RULE = "claim-mismatch"
+PROVED = "nfc-proved"
+NOT_PROVED = "nfc-not-proved"
 
 # claim -> (its words, whether the body may say them mid-sentence). "Rename" and
 # "clean up" in the body claim something only where a sentence starts with them: "the
@@ -42,31 +48,31 @@ _KEYWORDS = frozenset(
     | {"restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch"}
     | {"typedef", "union", "unsigned", "void", "volatile", "while", "bool"}
 )
-_CONDITIONS = frozenset({"if", "while"})
-_NOT_CALLEES = _KEYWORDS | {"defined"}
-_CALL_AFTER = frozenset({"return", "else", "case", "do"})
-
-
-@dataclass(frozen=True)
-class _Token:
-    text: str
-    file: str
-    line: int  # in the side's image
-    code: str  # the whole line, as evidence
-    sign: str  # the hunk line's kind: "+", "-" or " "
-
-    @property
-    def changed(self) -> bool:
-        return self.sign != " "
+# what a refuted comparison of each kind says the patch does
+_CHANGES = {
+    "assign": "changes a value",
+    "return": "changes a returned value",
+    "call": "passes different arguments to {key}",
+}
 
 
 def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
+    known: dict[int, tuple[Knowledge, Knowledge]] | None = None
+    budget = Budget()
+    by_number = {pf.number: pf for pf in facts.patches}
     for patch in series.patches:
-        for claim, quoted in claims(patch):
-            found = _disproof(patch, claim)
-            if found is not None:
-                findings.append(_finding(patch.number, claim, quoted, *found))
+        said = list(claims(patch))
+        if not said or patch.number not in by_number:
+            continue
+        if known is None:
+            known = knowledge(facts, tree)
+        pf = by_number[patch.number]
+        hunks = [(fd, h) for fd in patch.files if is_c(fd) for h in fd.hunks]
+        mapping, odds = _renames(hunks)
+        compared = compare_patch(patch, pf, known[patch.number], mapping, budget)
+        compared += conversions(pf, known[patch.number], budget)
+        findings.extend(_judge(patch.number, said, compared, _unexplained(odds, compared, pf)))
     return findings
 
 
@@ -90,50 +96,128 @@ def _says(pattern: re.Pattern[str], line: str, anywhere: bool) -> bool:
     return any(pattern.match(line, m.end()) for m in _SENTENCE.finditer(line))
 
 
-# what the patch does beyond the claim, where, and the callee when it is a call
-_Disproof = tuple[str, "_Token", str | None]
+def _judge(
+    number: int, said: list[tuple[str, str]], compared: list[Comparison], odd: Token | None
+) -> Iterator[Finding]:
+    claim, quoted = next(((c, q) for c, q in said if c != "rename"), said[0])
+    refuted = next((c for c in compared if c.verdict.outcome == "refuted"), None)
+    if refuted is not None:
+        yield _refutation(number, claim, quoted, refuted)
+        return
+    if odd is not None and any(c == "rename" for c, _ in said):
+        rename = next(q for c, q in said if c == "rename")
+        yield Finding(
+            rule=RULE,
+            severity="warning",
+            message='the message says "rename" but the patch changes more than names',
+            patch=number,
+            file=odd.file,
+            line=odd.line,
+            evidence=(f"message: {rename}", f"code: {odd.file}:{odd.line}: {odd.sign}{odd.code}"),
+        )
+    for rule, outcome in ((PROVED, "proved"), (NOT_PROVED, "not proved")):
+        chosen = [c for c in compared if c.verdict.outcome == outcome]
+        if chosen:
+            yield _summary(rule, number, claim, quoted, chosen)
 
 
-def _disproof(patch: Patch, claim: str) -> _Disproof | None:
-    """What the patch changes beyond the claim, and where, or None when it keeps it."""
-    hunks = [(fd, h) for fd in patch.files if _is_c(fd) for h in fd.hunks]
-    mapping, odd = _renames(hunks)
-    if claim == "rename":
-        return None if odd is None else ("changes more than names", odd, None)
-    return _changed_condition(hunks, mapping) or _changed_call(hunks, mapping)
+def _refutation(number: int, claim: str, quoted: str, c: Comparison) -> Finding:
+    at = c.after or c.before
+    assert at is not None
+    kind = "call" if c.callee else at.kind
+    what = _CHANGES.get(kind, "changes a condition").format(key=c.callee or at.key)
+    v = c.verdict
+    evidence = [f"message: {quoted}"]
+    evidence += [
+        f"code: {s.where.file}:{s.where.line}: {s.where.sign}{s.where.code}"
+        for s in (c.after, c.before)
+        if s
+    ]
+    evidence.append(f"compared: {c.compared[0]}  vs  {c.compared[1]}")
+    evidence.append(f"counterexample: {', '.join(v.counterexample) or 'any input'}")
+    evidence.append(f"values: before {v.values[0]}, after {v.values[1]}")
+    evidence += [f"assuming: {p}" for p in v.premises]
+    evidence += _cited(c.sources)
+    return Finding(
+        rule=RULE,
+        severity="warning",
+        message=f'the message says "{claim}" but the patch {what}: they differ where '
+        + ", ".join(v.counterexample or ("for any input",)),
+        patch=number,
+        file=at.where.file,
+        line=at.where.line,
+        entity=c.callee,
+        evidence=tuple(evidence),
+    )
 
 
-def _is_c(fd: FileDiff) -> bool:
-    return fd.path.endswith((".c", ".h")) and not fd.binary
+def _summary(rule: str, number: int, claim: str, quoted: str, chosen: list[Comparison]) -> Finding:
+    first = chosen[0].after or chosen[0].before
+    assert first is not None
+    outcome = "proved" if rule == PROVED else "not proved"
+    n = len(chosen)
+    premises = dict.fromkeys(p for c in chosen for p in c.verdict.premises)
+    sources = sorted({s for c in chosen for s in c.sources})
+    return Finding(
+        rule=rule,
+        severity="info",
+        message=f'"{claim}" {outcome} for {n} changed expression{"s" if n > 1 else ""}',
+        patch=number,
+        file=first.where.file,
+        line=first.where.line,
+        evidence=(
+            f"message: {quoted}",
+            *pairs_text(chosen),
+            *(f"assuming: {p}" for p in premises),
+            *_cited(sources),
+        ),
+    )
 
 
-def _side(fd: FileDiff, hunk: Hunk, kind: str) -> list[_Token]:
-    """One image of a hunk ('-': context and removed lines, '+': context and added) as tokens."""
-    lines = [hl for hl in hunk.lines if hl.kind in (" ", kind)]
-    text = "\n".join(hl.text for hl in lines)
-    starts = [0]
-    for hl in lines[:-1]:
-        starts.append(starts[-1] + len(hl.text) + 1)
-    tokens = []
-    for token, offset in scan(text, lenient=True):
-        hl = lines[bisect.bisect_right(starts, offset) - 1]
-        number = (hl.old_no if kind == "-" else hl.new_no) or 0
-        tokens.append(_Token(token, fd.path, number, hl.text.strip(), hl.kind))
-    return tokens
+def _cited(sources: list[str] | tuple[str, ...]) -> list[str]:
+    """Where each definition a comparison used comes from: the kernel facts table or the series."""
+    out = []
+    for name in sources:
+        if name in kernel_facts.BY_NAME:
+            out.append(f"definition: {kernel_facts.cite(name)}")
+        else:
+            out.append(f"inlined: {name}, as the series defines it")
+    return out
 
 
-def _renames(hunks: list[tuple[FileDiff, Hunk]]) -> tuple[dict[str, str], _Token | None]:
-    """Old -> new identifier pairs from the changed lines, and the first change that is no rename.
+def _unexplained(odds: list[Token], compared: list[Comparison], pf: PatchFacts) -> Token | None:
+    """The first change no rename explains and no proved comparison covers.
+
+    A proved comparison covers its own lines and the helpers it inlined: an inverted
+    helper's body is what makes its negated callers equal.
+    """
+    covered: set[tuple[str, str, int]] = set()
+    inlined = set()
+    for c in compared:
+        if c.verdict.outcome != "proved":
+            continue
+        covered |= {(s.where.sign, s.where.file, s.where.line) for s in (c.before, c.after) if s}
+        inlined |= {name[:-2] for name in c.sources if name.endswith("()")}
+    for sign, image in (("-", pf.before), ("+", pf.after)):
+        for d in image.definitions:
+            if d.name in inlined:
+                covered |= {(sign, d.file, n) for n in range(d.line, d.end_line + 1)}
+    return next((t for t in odds if (t.sign, t.file, t.line) not in covered), None)
+
+
+def _renames(hunks: list[tuple[FileDiff, Hunk]]) -> tuple[dict[str, str], list[Token]]:
+    """Old -> new identifier pairs from the changed lines, and per hunk the first change
+    that is no rename.
 
     Per hunk the removed and the added tokens must line up one to one, differing
     only in identifiers that map consistently over the whole patch. A pair is a
     rename only when the old name is gone from the post-images: `f(count)` ->
     `f(limit)` with `count` still in use passes another variable, a new value.
     """
-    sides = {kind: [_side(fd, hunk, kind) for fd, hunk in hunks] for kind in "-+"}
-    kept = {t.text for side in sides["+"] for t in side}
+    sides = {kind: [side(fd, hunk, kind) for fd, hunk in hunks] for kind in "-+"}
+    kept = {t.text for image in sides["+"] for t in image}
     mapping: dict[str, str] = {}
-    odd: _Token | None = None
+    odds: list[Token] = []
     for before, after in zip(sides["-"], sides["+"], strict=True):
         removed = [t for t in before if t.changed]
         added = [t for t in after if t.changed]
@@ -141,12 +225,12 @@ def _renames(hunks: list[tuple[FileDiff, Hunk]]) -> tuple[dict[str, str], _Token
             old = removed[i].text if i < len(removed) else None
             if old == new.text or (old and _renamed(old, new.text, mapping, kept)):
                 continue
-            odd = odd or new
+            odds.append(new)
             break
         else:
-            if len(removed) > len(added) and odd is None:
-                odd = removed[len(added)]
-    return mapping, odd
+            if len(removed) > len(added):
+                odds.append(removed[len(added)])
+    return mapping, odds
 
 
 def _renamed(old: str, new: str, mapping: dict[str, str], kept: set[str]) -> bool:
@@ -155,105 +239,3 @@ def _renamed(old: str, new: str, mapping: dict[str, str], kept: set[str]) -> boo
     if old in kept:
         return False
     return mapping.setdefault(old, new) == new
-
-
-def _changed_condition(
-    hunks: list[tuple[FileDiff, Hunk]], mapping: dict[str, str]
-) -> _Disproof | None:
-    before = Counter(c for c, _ in _conditions(hunks, "-", mapping))
-    for cond, where in _conditions(hunks, "+", {}):
-        if before[cond] > 0:
-            before[cond] -= 1
-        else:
-            return "changes a condition", where, None
-    gone = next((where for c, where in _conditions(hunks, "-", mapping) if before[c] > 0), None)
-    return None if gone is None else ("removes a condition", gone, None)
-
-
-def _conditions(
-    hunks: list[tuple[FileDiff, Hunk]], kind: str, mapping: dict[str, str]
-) -> Iterator[tuple[tuple[str, ...], _Token]]:
-    """(normalised `if`/`while` expression, its keyword token) for each complete one."""
-    for fd, hunk in hunks:
-        tokens = _side(fd, hunk, kind)
-        for i, token in enumerate(tokens[:-1]):
-            if token.text in _CONDITIONS and tokens[i + 1].text == "(":
-                group = _group(tokens, i + 1)
-                if group is not None:
-                    yield tuple(mapping.get(t.text, t.text) for t in group), token
-
-
-def _changed_call(hunks: list[tuple[FileDiff, Hunk]], mapping: dict[str, str]) -> _Disproof | None:
-    """A callee both images call whose arguments differ (a value reaching it changed)."""
-    before: dict[str, Counter[tuple[str, ...]]] = {}
-    for callee, args, _ in _calls(hunks, "-", mapping):
-        before.setdefault(callee, Counter())[args] += 1
-    after: dict[str, Counter[tuple[str, ...]]] = {}
-    first: dict[str, _Token] = {}
-    for callee, args, where in _calls(hunks, "+", {}):
-        after.setdefault(callee, Counter())[args] += 1
-        if callee in before and where.changed and before[callee][args] == 0:
-            first.setdefault(callee, where)
-    for callee, where in first.items():
-        if after[callee] != before[callee]:
-            return f"passes different arguments to {callee}", where, callee
-    return None
-
-
-def _calls(
-    hunks: list[tuple[FileDiff, Hunk]], kind: str, mapping: dict[str, str]
-) -> Iterator[tuple[str, tuple[str, ...], _Token]]:
-    """(callee, normalised argument tokens, where) for each complete call in one image."""
-    for fd, hunk in hunks:
-        tokens = _side(fd, hunk, kind)
-        for i, token in enumerate(tokens[:-1]):
-            if not _is_call(tokens, i):
-                continue
-            group = _group(tokens, i + 1)
-            if group is not None:
-                args = tuple(mapping.get(t.text, t.text) for t in group)
-                changed = any(t.changed for t in group) or token.changed
-                where = _Token(
-                    token.text, token.file, token.line, token.code, kind if changed else " "
-                )
-                yield mapping.get(token.text, token.text), args, where
-
-
-def _is_call(tokens: list[_Token], i: int) -> bool:
-    """`name (` not after a type or another name (that would be a declaration)."""
-    name = tokens[i].text
-    if not is_identifier(name) or name in _NOT_CALLEES or tokens[i + 1].text != "(":
-        return False
-    if i == 0:
-        return True
-    before = tokens[i - 1].text
-    return not is_identifier(before) or before in _CALL_AFTER
-
-
-def _group(tokens: list[_Token], open_at: int) -> list[_Token] | None:
-    """The tokens inside the parentheses opening at `open_at`; None when the hunk cuts them."""
-    depth = 0
-    for j in range(open_at, len(tokens)):
-        depth += tokens[j].text == "("
-        depth -= tokens[j].text == ")"
-        if depth == 0:
-            return tokens[open_at + 1 : j]
-    return None
-
-
-def _finding(
-    patch: int, claim: str, quoted: str, what: str, where: _Token, entity: str | None
-) -> Finding:
-    return Finding(
-        rule=RULE,
-        severity="warning",
-        message=f'the message says "{claim}" but the patch {what}',
-        patch=patch,
-        file=where.file,
-        line=where.line,
-        entity=entity,
-        evidence=(
-            f"message: {quoted}",
-            f"code: {where.file}:{where.line}: {where.sign}{where.code}",
-        ),
-    )

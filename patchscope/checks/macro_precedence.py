@@ -18,7 +18,9 @@ from patchscope.checks.cexpr import (
     unparse,
 )
 from patchscope.checks.expand import Macro, expand, macro_from_signature, parenthesised
+from patchscope.checks.knowledge import Knowledge, declarations
 from patchscope.checks.scope import Stage, stages
+from patchscope.checks.verdict import Budget
 from patchscope.code.model import Definition, SeriesFacts
 from patchscope.code.tree import TreeFacts
 from patchscope.findings import Finding
@@ -212,6 +214,7 @@ def _judge(use: _Use, macros: dict[str, Macro]) -> Finding | None:
         f"C groups it as: {unparse(actual)}",
         f"meant: {unparse(meant)}",
     ]
+    evidence += _counterexample(use, actual, meant)
     if values is None:
         message = f"{use.macro}'s body is not parenthesised: C groups this use differently"
     else:
@@ -230,6 +233,34 @@ def _judge(use: _Use, macros: dict[str, Macro]) -> Finding | None:
         entity=use.macro,
         evidence=tuple(evidence),
     )
+
+
+_COMPOUND = re.compile(r"^\s*(?P<lhs>[^=]+?)\s*(?P<op><<|>>|[-+*/%&|^])=(?!=)")
+
+
+def _counterexample(use: _Use, actual: Expr, meant: Expr) -> list[str]:
+    """Inputs where the use and what it meant differ, found by the solver: for `x op= M`
+    the values x ends up with."""
+    compound = _COMPOUND.match(use.text)
+    if compound is not None:
+        try:
+            target = parse(compound.group("lhs"))
+        except CExprError:
+            return []
+        op = compound.group("op")
+        actual, meant = Binary(op, target, actual), Binary(op, target, meant)
+    known = Knowledge()
+    known.learn(use.stage.facts.after)
+    types = {**known.types, **declarations(use.text)}
+    from patchscope.checks.smt import equivalent  # z3 loads only where a use regroups
+
+    verdict = equivalent(actual, meant, types, Budget(queries=1))
+    if verdict.outcome != "refuted":
+        return []
+    return [
+        f"counterexample: {', '.join(verdict.counterexample) or 'any input'}: "
+        f"{unparse(actual)} is {verdict.values[0]}, meant {verdict.values[1]}"
+    ]
 
 
 def _values(actual: Expr, meant: Expr) -> tuple[Value, Value] | None:

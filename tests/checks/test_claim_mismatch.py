@@ -38,11 +38,14 @@ def test_pure_rename_is_clean(tmp_path: Path) -> None:
 def test_rename_that_also_changes_a_value(tmp_path: Path) -> None:
     after = _source("alloc_nr", "count > limit", "count + 1")
     found = _check(tmp_path, "mm: rename kmalloc_nr to alloc_nr", after)
-    assert keys(found) == {("claim-mismatch", 1, FILE, None)}
-    assert found[0].evidence == (
+    # the solver names the call whose argument changed and where the two differ
+    assert keys(found) == {("claim-mismatch", 1, FILE, "alloc_nr")}
+    assert found[0].evidence[:2] == (
         "message: Subject: mm: rename kmalloc_nr to alloc_nr",
         f"code: {FILE}:10: +return alloc_nr(count + 1);",
     )
+    assert "compared: count  vs  (count + 1)" in found[0].evidence
+    assert "assuming: no signed overflow in (count + 1)" in found[0].evidence
 
 
 def test_no_functional_change_with_a_changed_condition(tmp_path: Path) -> None:

@@ -70,3 +70,13 @@ def test_use_in_another_macro(tmp_path: Path) -> None:
     alt = next(f for f in found if f.entity == "HP_ALT")
     assert f"value: {1 << (2 * 2)} (int)" in alt.evidence
     assert f"value meant: {(1 << 2) * 2} (int)" in alt.evidence
+
+
+def test_counterexample_for_a_compound_assignment(tmp_path: Path) -> None:
+    """hp_flags &= ~HP_ALT: the solver finds flags where (~1) << 2 and ~(1 << 2) clear
+    different bits; checked here by computing both masks on those flags."""
+    found = _series(tmp_path, "#define HP_ALT 1 << 2", "\thp_flags &= ~HP_ALT;\n")
+    (line,) = [e for e in found[0].evidence if e.startswith("counterexample: ")]
+    flags = int(line.split("hp_flags = ")[1].split(":")[0].split()[0])
+    mask = (1 << 64) - 1
+    assert flags & ((~1 << 2) & mask) != flags & (~(1 << 2) & mask)

@@ -1,0 +1,40 @@
+"""What a comparison of two expressions concluded, and what a series may spend on them.
+
+Kept apart from smt.py so that checks can hold verdicts without loading z3 (about
+0.3 s), which only a series whose messages claim something needs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+Outcome = Literal["proved", "refuted", "not proved"]
+QUERY_MS = 2000  # one query's limit
+SERIES_SECONDS = 20.0  # every query of one series together
+SERIES_QUERIES = 200
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    reason: str = ""  # why not proved
+    premises: tuple[str, ...] = ()  # what C leaves undefined, assumed not to happen
+    counterexample: tuple[str, ...] = ()  # "pfn = 32767 (0x7fff)", one per input
+    values: tuple[str, str] = ("", "")  # both sides' values at the counterexample
+
+
+@dataclass
+class Budget:
+    """What one series may spend on the solver; spent queries answer "not proved"."""
+
+    queries: int = SERIES_QUERIES
+    seconds: float = SERIES_SECONDS
+    started: float = field(default_factory=time.monotonic)
+
+    def take(self) -> bool:
+        if self.queries <= 0 or time.monotonic() - self.started > self.seconds:
+            return False
+        self.queries -= 1
+        return True

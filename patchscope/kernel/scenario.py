@@ -30,7 +30,7 @@ class Scenario:
 def check(kernel: Path, scenarios: Sequence[Scenario]) -> list[Comparison]:
     stages = [model_stage(s.series, s.stage) for s in scenarios]  # bad input fails before boots
     runs = session.run(kernel, kernel_cache(), [s.request for s in scenarios])
-    return [_compare(s, stage, run) for s, stage, run in zip(scenarios, stages, runs, strict=True)]
+    return [compare_run(*each) for each in zip(scenarios, stages, runs, strict=True)]
 
 
 def model_stage(series: str | None, number: int) -> StageLike | None:
@@ -48,7 +48,8 @@ def model_stage(series: str | None, number: int) -> StageLike | None:
     raise FlowError(f"no stage {number}: stages are 0..{stages[-1].number}")
 
 
-def _compare(s: Scenario, stage: StageLike | None, run: KernelRun) -> Comparison:
+def compare_run(s: Scenario, stage: StageLike | None, run: KernelRun) -> Comparison:
+    """The kernel's run beside the model's replay of the same flow at `stage`."""
     r = run.request
     zone = ZONE_OF[r.online_type]
     params = params_for(r.size, r.dimms, run.start, r.online_type, guest.BOOT_MEMORY)

@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", help="the folder (default: reports/<series-name>/)")
     report.add_argument("--previous", help="an earlier version of the series, for a range-diff")
     report.add_argument("--baseline", help="waivers file (default: .patchscope-baseline.toml)")
+    report.add_argument("--kernel-result", help="a saved `patchscope kernel --json` to show")
     _batch_args(sub)
     _hook_args(sub)
     _quiet_args(parser, sub)  # keep last: every command gets --quiet

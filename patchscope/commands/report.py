@@ -17,6 +17,7 @@ def main(args: argparse.Namespace) -> int:
         previous=args.previous,
         offline=args.offline,
         baseline=args.baseline,
+        kernel_result=args.kernel_result,
     )
     folder = write_report(request)
     if not getattr(args, "quiet", False):

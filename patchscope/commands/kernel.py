@@ -12,7 +12,7 @@ from patchscope.commands.output import write_json, write_text
 from patchscope.errors import EXIT_CLEAN, EXIT_FINDINGS, PatchscopeError
 
 if TYPE_CHECKING:
-    from patchscope.kernel.compare import Comparison
+    from patchscope.kernel.compare import Comparison, Row
 
 
 class KernelArgumentError(PatchscopeError):
@@ -43,7 +43,7 @@ def main(args: argparse.Namespace) -> int:
         write_json(comparison.to_json())
     else:
         write_text(render(comparison))
-    return EXIT_FINDINGS if comparison.model_bugs else EXIT_CLEAN
+    return EXIT_CLEAN if comparison.agree else EXIT_FINDINGS
 
 
 def render(c: Comparison) -> str:
@@ -56,7 +56,7 @@ def render(c: Comparison) -> str:
     lines = [head, f"append: {c.append or '-'}", ""]
     rows = [("phase", "observable", "model", "kernel", "agree")]
     for r in c.rows:
-        agree = "yes" if r.agree else f"by design: {r.by_design}" if r.by_design else "NO"
+        agree = _verdict(r)
         rows.append((r.phase, r.observable, _cell(r.model), _cell(r.kernel), agree))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines += [
@@ -66,8 +66,21 @@ def render(c: Comparison) -> str:
     for entry in c.by_design():
         lines += ["", f"by design {entry.id}: {entry.why}", f"  {entry.file}: {entry.line}"]
     lines += ["", *(f"note: {n}" for n in c.notes)]
+    if c.busy_phase is not None:
+        lines.append(
+            f"the kernel's {c.busy_phase} failed with EBUSY: its own unmovable allocations sit in"
+            " the range (a kernel zone); rows from there judge nothing: use --online-type movable"
+        )
     verdict = "the model disagrees" if c.model_bugs else "every row agrees or is by design"
-    return "\n".join([*lines, verdict, ""])
+    return "\n".join([*lines, verdict if c.busy_phase is None or c.model_bugs else "", ""])
+
+
+def _verdict(r: Row) -> str:
+    if r.agree:
+        return "yes"
+    if r.by_design:
+        return f"by design: {r.by_design}"
+    return "kernel busy" if r.busy else "NO"
 
 
 def _cell(value: object) -> str:

@@ -3,13 +3,13 @@ covered by a by-design entry, or a disagreement (a model bug to fix)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from patchscope.kernel import bydesign
 from patchscope.kernel.model_side import ModelPhase
-from patchscope.kernel.observe import OBSERVABLES, kernel_observed, memmap_drop
+from patchscope.kernel.observe import OBSERVABLES, Observed, kernel_observed, memmap_drop
 from patchscope.kernel.session import KernelRun
 
 Value = int | str | None
@@ -23,6 +23,7 @@ class Row:
     kernel: Value  # None: the kernel's flow had stopped before this phase
     agree: bool
     by_design: str | None = None  # the entry that explains a disagreement
+    busy: bool = False  # from the phase where the kernel failed with EBUSY on: no verdict
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +33,7 @@ class Row:
             "kernel": self.kernel,
             "agree": self.agree,
             "by_design": self.by_design,
+            "busy": self.busy,
         }
 
 
@@ -51,11 +53,17 @@ class Comparison:
     notes: tuple[str, ...]
     boot_seconds: float
     seconds: float
+    busy_phase: str | None = None  # the phase the kernel failed with EBUSY and the model not
 
     @property
     def model_bugs(self) -> tuple[Row, ...]:
-        """Disagreements no by-design entry explains."""
-        return tuple(r for r in self.rows if not r.agree and r.by_design is None)
+        """Disagreements no by-design entry explains (a busy kernel's rows judge nothing)."""
+        return tuple(r for r in self.rows if not r.agree and r.by_design is None and not r.busy)
+
+    @property
+    def agree(self) -> bool:
+        """Every row compared, and each agrees or is by design."""
+        return not self.model_bugs and self.busy_phase is None
 
     def by_design(self) -> list[bydesign.ByDesign]:
         used = {r.by_design for r in self.rows}
@@ -76,7 +84,8 @@ class Comparison:
             "rows": [r.to_json() for r in self.rows],
             "by_design": [e.to_json() for e in self.by_design()],
             "notes": list(self.notes),
-            "agree": not self.model_bugs,
+            "kernel_busy": self.busy_phase,
+            "agree": self.agree,
             "boot_seconds": round(self.boot_seconds, 1),
             "seconds": round(self.seconds, 1),
         }
@@ -95,15 +104,18 @@ def compare(
     }
     modelled = {p.name: p.observed for p in model}
     in_range = any(p.memmap_in_range for p in model)
+    busy_phase = _busy_phase(run, modelled)
+    busy = False
     rows: list[Row] = []
     for phase in dict.fromkeys([*(p.name for p in run.phases), *modelled]):
+        busy = busy or phase == busy_phase
         for name in OBSERVABLES:
             m = modelled[phase][name] if phase in modelled else None
             k = kernel[phase][name] if phase in kernel else None
             agree = m is not None and m == k
             situation = bydesign.Situation(phase, name, r.append, r.size, block_size, in_range)
             entry = None if agree else bydesign.covering(situation)
-            rows.append(Row(phase, name, m, k, agree, entry.id if entry else None))
+            rows.append(Row(phase, name, m, k, agree, entry.id if entry else None, busy))
     notes = [
         f"kernel, after {p.name}: boot zones lost {memmap_drop(run.baseline, p.accounting, zone)}"
         f" pages (per-cpu lists counted), {kernel[p.name]['memmap_from_node_pages']} in whole"
@@ -123,7 +135,18 @@ def compare(
         start=run.start,
         block_size=block_size,
         rows=tuple(rows),
+        busy_phase=busy_phase,
         notes=tuple(notes),
         boot_seconds=run.boot_seconds,
         seconds=run.seconds,
     )
+
+
+def _busy_phase(run: KernelRun, modelled: Mapping[str, Observed]) -> str | None:
+    """The phase where the kernel said EBUSY and the model did not: a range onlined into a
+    kernel zone takes the guest's own unmovable allocations, which the model does not make,
+    so offline fails there; the flow stops, and what follows is no verdict on the model."""
+    for p in run.phases:
+        if p.outcome == "EBUSY" and modelled.get(p.name, {}).get("outcome") != "EBUSY":
+            return p.name
+    return None

@@ -31,6 +31,7 @@ class KernelRow:
     kernel: str
     verdict: str  # "agrees", "by design: <id>", "disagrees"
     ok: bool
+    busy: bool  # the kernel had failed with EBUSY by this phase: no verdict
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class KernelPart:
     by_design: tuple[tuple[str, str, str, str], ...]  # (id, why, file, line)
     notes: tuple[str, ...]
     agree: bool
+    busy: str | None  # the phase the kernel failed with EBUSY (its own allocations in the way)
 
 
 @cache
@@ -76,18 +78,23 @@ def kernel_part(d: dict[str, Any]) -> KernelPart:
             observable=r["observable"],
             model=_cell(r["model"]),
             kernel=_cell(r["kernel"]),
-            verdict="agrees"
-            if r["agree"]
-            else f"by design: {r['by_design']}"
-            if r["by_design"]
-            else "disagrees",
+            verdict=_verdict(r),
             ok=r["agree"] or r["by_design"] is not None,
+            busy=r["busy"],
         )
         for r in d["rows"]
     )
     entries = tuple((e["id"], e["why"], e["file"], e["line"]) for e in d["by_design"])
-    return KernelPart(title, rows, entries, tuple(d["notes"]), d["agree"])
+    return KernelPart(title, rows, entries, tuple(d["notes"]), d["agree"], d["kernel_busy"])
 
 
 def _cell(value: object) -> str:
     return "-" if value is None else str(value)
+
+
+def _verdict(r: dict[str, Any]) -> str:
+    if r["agree"]:
+        return "agrees"
+    if r["by_design"]:
+        return f"by design: {r['by_design']}"
+    return "kernel busy (EBUSY): not compared" if r["busy"] else "disagrees"

@@ -63,6 +63,8 @@ DUMP = """\
 /proc/zoneinfo:              high:  6460
 /proc/zoneinfo:    cpu: 1
 /proc/zoneinfo:              count: 29
+/proc/zoneinfo:Node 0, zone   Normal
+/proc/zoneinfo:  pages free     0
 /proc/zoneinfo:Node 0, zone  Movable
 /proc/zoneinfo:  pages free     0
 """
@@ -132,3 +134,32 @@ def test_json_follows_its_schema(kernel_runs: dict[str, KernelRun]) -> None:
         document = compare_run(s, model_stage(s.series, s.stage), kernel_runs[name]).to_json()
         jsonschema.validate(document, SCHEMA)
         assert document["agree"] is True
+
+
+def test_ebusy_from_the_kernel_stops_the_verdict_not_the_table() -> None:
+    """The kernel's offline of a kernel-zone range may fail EBUSY (its own unmovable
+    allocations); the model has none, so from there the rows judge nothing either way."""
+    from patchscope.kernel.compare import compare
+    from patchscope.kernel.model_side import params_for, replay_phases
+    from patchscope.kernel.session import Phase, Request
+
+    dump = accounting.parse(DUMP.splitlines())
+    request = Request("lifecycle", 128 << 20, online_type="kernel")
+    outcomes = {"hot-add": "ok", "online": "ok", "offline": "EBUSY"}
+    run = KernelRun(
+        request=request,
+        release="6.1",
+        accel="tcg",
+        start=33 * dump.block_size,
+        baseline=dump,
+        phases=tuple(Phase(name, outcome, dump) for name, outcome in outcomes.items()),
+        boot_seconds=0.0,
+        seconds=0.0,
+    )
+    params = params_for(request.size, 1, run.start, "kernel", 1 << 30)
+    model = replay_phases(session.PHASES["lifecycle"], params, None, "Normal")
+    c = compare(run, model, 0, "Normal", 512)
+    assert c.busy_phase == "offline"
+    assert {r.phase for r in c.rows if r.busy} == {"offline", "hot-remove"}
+    assert not any(r.busy for r in c.model_bugs)
+    assert c.agree is False

@@ -51,7 +51,7 @@ def render(c: Comparison) -> str:
     head = (
         f"{c.flow}: {c.dimms} x {c.size} bytes at {c.start:#x} ({c.online_type}), "
         f"Linux {c.release} under {c.accel} (boot {c.boot_seconds:.1f} s, "
-        f"all {c.seconds:.1f} s), model at stage {c.stage}"
+        f"all {c.seconds:.1f} s{', booted twice' if c.boots > 1 else ''}), model at stage {c.stage}"
     )
     lines = [head, f"append: {c.append or '-'}", ""]
     rows = [("phase", "observable", "model", "kernel", "agree")]

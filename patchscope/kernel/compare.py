@@ -53,6 +53,7 @@ class Comparison:
     notes: tuple[str, ...]
     boot_seconds: float
     seconds: float
+    boots: int
     busy_phase: str | None = None  # the phase the kernel failed with EBUSY and the model not
 
     @property
@@ -88,6 +89,7 @@ class Comparison:
             "agree": self.agree,
             "boot_seconds": round(self.boot_seconds, 1),
             "seconds": round(self.seconds, 1),
+            "boots": self.boots,
         }
 
 
@@ -138,6 +140,7 @@ def compare(
         busy_phase=busy_phase,
         notes=tuple(notes),
         boot_seconds=run.boot_seconds,
+        boots=run.boots,
         seconds=run.seconds,
     )
 

@@ -6,6 +6,7 @@ driver calls remove_memory) and DEVICE_DELETED says QEMU saw the eject through."
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import os
 import time
@@ -18,7 +19,7 @@ from qemu.qmp import ExecuteError
 
 from patchscope.kernel import accounting, guest, initramfs
 from patchscope.kernel.accounting import Accounting
-from patchscope.kernel.guest import BootTimeout, Guest, GuestError, Machine
+from patchscope.kernel.guest import BootFailure, Guest, GuestError, Machine
 
 PHASES: dict[str, tuple[str, ...]] = {
     "hot-add": ("hot-add",),
@@ -60,6 +61,7 @@ class KernelRun:
     phases: tuple[Phase, ...]
     boot_seconds: float
     seconds: float  # boot to the last dump
+    boots: int = 1  # 2 when the first boot failed and was retried
 
 
 def run(kernel: Path, cache: Path, requests: Sequence[Request]) -> list[KernelRun]:
@@ -76,11 +78,12 @@ def run(kernel: Path, cache: Path, requests: Sequence[Request]) -> list[KernelRu
 
 
 async def _run_retrying(machine: Machine, request: Request) -> KernelRun:
-    """A boot that times out is tried once more (TCG on a loaded machine), never skipped."""
+    """A boot that times out or stops short of init is tried once more (TCG on a loaded
+    machine), never skipped; a second failure is the error."""
     try:
         return await _run(machine, request)
-    except BootTimeout:
-        return await _run(machine, request)
+    except BootFailure:
+        return dataclasses.replace(await _run(machine, request), boots=2)
 
 
 async def _run(machine: Machine, request: Request) -> KernelRun:

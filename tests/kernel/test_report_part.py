@@ -41,6 +41,7 @@ def result(tmp_path: Path, **changes: object) -> Path:
         notes=(HOSTILE,),
         boot_seconds=8.0,
         seconds=9.5,
+        boots=1,
     )
     document = {**comparison.to_json(), **changes}
     path = tmp_path / "kernel.json"

@@ -27,9 +27,11 @@ class Scenario:
     series: str | None = None  # a SOURCE with a model; None: the reference manifest
 
 
-def check(kernel: Path, scenarios: Sequence[Scenario]) -> list[Comparison]:
+def check(
+    kernel: Path, scenarios: Sequence[Scenario], accel: str | None = None
+) -> list[Comparison]:
     stages = [model_stage(s.series, s.stage) for s in scenarios]  # bad input fails before boots
-    runs = session.run(kernel, kernel_cache(), [s.request for s in scenarios])
+    runs = session.run(kernel, kernel_cache(), [s.request for s in scenarios], accel)
     return [compare_run(*each) for each in zip(scenarios, stages, runs, strict=True)]
 
 

@@ -3,6 +3,7 @@ covered by a by-design entry, or a disagreement (a model bug to fix)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,15 +27,7 @@ class Row:
     busy: bool = False  # from the phase where the kernel failed with EBUSY on: no verdict
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "phase": self.phase,
-            "observable": self.observable,
-            "model": self.model,
-            "kernel": self.kernel,
-            "agree": self.agree,
-            "by_design": self.by_design,
-            "busy": self.busy,
-        }
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)

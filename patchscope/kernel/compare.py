@@ -86,13 +86,19 @@ class Comparison:
         }
 
 
+def refused_by_qemu(run: KernelRun) -> bool:
+    """QEMU would not make the DIMM: the kernel never saw it, nor does the model."""
+    return run.phases[0].outcome.startswith("qemu:")
+
+
 def compare(
     run: KernelRun, model: Sequence[ModelPhase], stage: int, zone: str, unit: int
 ) -> Comparison:
     """`unit`: pages of one vmemmap mapping, the grain of the kernel's memmap count."""
     r = run.request
     block_size = run.baseline.block_size
-    blocks = range(run.start // block_size, -(-(run.start + r.size * r.dimms) // block_size))
+    added = 0 if refused_by_qemu(run) else r.size * r.dimms  # QEMU placed nothing
+    blocks = range(run.start // block_size, -(-(run.start + added) // block_size))
     kernel = {
         p.name: kernel_observed(run.baseline, p.accounting, p.outcome, blocks, zone, unit)
         for p in run.phases

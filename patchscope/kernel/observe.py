@@ -82,7 +82,7 @@ def model_observed(
     present = [
         b for b in range(start_pfn // per_block, -(-end_pfn // per_block)) if b in k.memory_blocks
     ]
-    sections = range(g.section_nr(start_pfn), g.section_nr(end_pfn - 1) + 1)
+    sections = range(g.section_nr(start_pfn), g.section_nr(end_pfn - 1) + 1 if size else 0)
     _, outside = memmap_backing(k, start_pfn, end_pfn)
     now = zone_counts(k, zone)
     return {

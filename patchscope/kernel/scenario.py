@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patchscope.kernel import guest, session
-from patchscope.kernel.compare import Comparison, compare
+from patchscope.kernel.compare import Comparison, compare, refused_by_qemu
 from patchscope.kernel.image import kernel_cache
 from patchscope.kernel.model_side import ModelPhase, params_for, replay_phases
 from patchscope.kernel.observe import ZONE_OF, model_observed, zone_counts
@@ -55,10 +55,9 @@ def compare_run(s: Scenario, stage: StageLike | None, run: KernelRun) -> Compari
     r = run.request
     zone = ZONE_OF[r.online_type]
     params = params_for(r.size, r.dimms, run.start, r.online_type, guest.BOOT_MEMORY)
-    refused_by_qemu = run.phases[0].outcome.startswith("qemu:")
     model = (
         _untouched(params, stage, zone, run.phases[0].outcome)
-        if refused_by_qemu
+        if refused_by_qemu(run)
         else replay_phases(PHASES[r.flow], params, stage, zone)
     )
     unit = 1 << make_config(params).vmemmap_page_order
@@ -72,5 +71,5 @@ def _untouched(
     booted, and only what the kernel saw is compared."""
     k = Kernel(make_config(params), stage)
     counts = zone_counts(k, zone)
-    observed = model_observed(k, counts, outcome, params.start, params.size, zone)
+    observed = model_observed(k, counts, outcome, params.start, 0, zone)  # an empty range
     return [ModelPhase("hot-add", observed, "not replayed: QEMU refused the DIMM", False)]

@@ -163,3 +163,22 @@ def test_ebusy_from_the_kernel_stops_the_verdict_not_the_table() -> None:
     assert {r.phase for r in c.rows if r.busy} == {"offline", "hot-remove"}
     assert not any(r.busy for r in c.model_bugs)
     assert c.agree is False
+
+
+def test_a_dimm_qemu_refuses_is_compared_as_nothing_added() -> None:
+    """QEMU refused the DIMM, so the kernel never saw it: the rows say so, and what the
+    kernel saw (nothing added: no block, no zone change) is set beside an untouched model."""
+    from patchscope.kernel.scenario import Scenario
+    from patchscope.kernel.session import Phase, Request
+
+    dump = accounting.parse(DUMP.splitlines())
+    request = Request("lifecycle", 64 << 30)
+    refused = "qemu: cannot set up guest memory 'mem-dimm0': Cannot allocate memory"
+    run = KernelRun(request, "6.1", "tcg", 0, dump, (Phase("hot-add", refused, dump),), 0.0, 0.0)
+    c = compare_run(Scenario(request), None, run)
+    assert {r.phase for r in c.rows} == {"hot-add"}
+    values = {r.observable: (r.model, r.kernel) for r in c.rows}
+    assert values["outcome"] == (refused, refused)
+    assert values["memory_blocks"] == (0, 0)  # memory0, at address 0, is not the DIMM's
+    assert values["sections"] == (0, 0)
+    assert "not replayed: QEMU refused the DIMM" in " ".join(c.notes)

@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--offline", action="store_true", help="never use the network")
     replay.add_argument("--json", action="store_true")
     limits.add_flags(replay)
+    _kernel_args(sub)
     flows = sub.add_parser("flows", help="the flows replay knows and their parameters")
     flows.add_argument("--json", action="store_true")
 
@@ -99,10 +100,25 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", help="the folder (default: reports/<series-name>/)")
     report.add_argument("--previous", help="an earlier version of the series, for a range-diff")
     report.add_argument("--baseline", help="waivers file (default: .patchscope-baseline.toml)")
+    report.add_argument("--kernel-result", help="a saved `patchscope kernel --json` to show")
     _batch_args(sub)
     _hook_args(sub)
     _quiet_args(parser, sub)  # keep last: every command gets --quiet
     return parser
+
+
+def _kernel_args(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    kernel = sub.add_parser("kernel", help="a flow on Linux under QEMU beside the model's replay")
+    kernel.add_argument("flow", help="hot-add, online, offline, hot-remove, lifecycle")
+    kernel.add_argument("--kernel", help="the vmlinuz to boot (default: $PATCHSCOPE_KERNEL, cache)")
+    kernel.add_argument("--append", default="", help="more kernel command line")
+    kernel.add_argument("--size", default="1G", help="bytes per DIMM: 1G, 128M (default 1G)")
+    kernel.add_argument("--dimms", type=int, default=1, help="DIMMs of --size, side by side")
+    kernel.add_argument("--online-type", choices=["movable", "kernel"], default="movable")
+    kernel.add_argument("--series", help="SOURCE with a model (default: the reference manifest)")
+    kernel.add_argument("--stage", type=int, default=0, help="the model's stage (0 = base tree)")
+    kernel.add_argument("--json", action="store_true")
+    limits.add_flags(kernel, time_limit=0)  # boots take as long as the machine needs
 
 
 def _batch_args(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -162,6 +178,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verdicts": ("patchscope.commands.verdicts", "main"),
     "report": ("patchscope.commands.report", "main"),
     "batch": ("patchscope.commands.batch", "main"),
+    "kernel": ("patchscope.commands.kernel", "main"),
 }
 
 

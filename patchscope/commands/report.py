@@ -18,6 +18,7 @@ def main(args: argparse.Namespace) -> int:
         previous=args.previous,
         offline=args.offline,
         baseline=args.baseline,
+        kernel_result=args.kernel_result,
     )
     written = write_report(request)
     if written.no_picture is not None:

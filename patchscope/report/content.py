@@ -9,6 +9,7 @@ from patchscope.diff.diffstat import pair_files
 from patchscope.diff.rangediff import RangeDiff
 from patchscope.findings import Finding
 from patchscope.ingest.series import Patch, Series
+from patchscope.report.kernelpart import KernelPart
 from patchscope.report.modelpart import ModelPart
 from patchscope.verify import Verified
 
@@ -44,6 +45,7 @@ class Content:
     previous: Series | None  # the earlier version given with --previous
     rangediff: RangeDiff | None
     muted: Mapping[str, str] = field(default_factory=dict)  # fingerprint -> the waiver's reason
+    kernel: KernelPart | None = None  # report --kernel-result: the flow checked against Linux
 
     @property
     def series(self) -> Series:

@@ -16,6 +16,7 @@ from patchscope.commands.graph import OutputError, check_output
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, sort_findings
 from patchscope.report.content import Content
+from patchscope.report.kernelpart import load_kernel_result
 from patchscope.report.modelpart import model_part
 from patchscope.report.tables import COLUMNS
 
@@ -41,6 +42,7 @@ class Request:
     previous: str | None = None
     offline: bool = False
     baseline: str | None = None  # None: .patchscope-baseline.toml where `check` finds it
+    kernel_result: str | None = None  # a saved `patchscope kernel --json`
 
 
 def default_folder(series_name: str) -> Path:
@@ -100,7 +102,8 @@ def _refuse_inputs(request: Request, folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: not a directory")
     targets = {(folder / name).resolve() for name in FILES}
-    given = (request.source, request.previous, request.baseline, _tree_folder(request.tree))
+    tree = _tree_folder(request.tree)
+    given = (request.source, request.previous, request.baseline, tree, request.kernel_result)
     for path in filter(None, given):
         where = Path(path).resolve()
         if where in targets or (where.is_dir() and folder.resolve().is_relative_to(where)):
@@ -121,6 +124,7 @@ def _gather(request: Request) -> tuple[Content, nx.MultiDiGraph]:
     from patchscope.pipeline import analyse, load_series
 
     waivers = find_baseline(request.source, request.baseline)  # a bad one stops us first
+    kernel = load_kernel_result(request.kernel_result) if request.kernel_result else None
     analysis = analyse(request.source, tree=request.tree, offline=request.offline)
     verified = analysis.verified
     previous = rangediff = None
@@ -143,6 +147,7 @@ def _gather(request: Request) -> tuple[Content, nx.MultiDiGraph]:
         previous=previous,
         rangediff=rangediff,
         muted={j.finding.fingerprint: j.reason for j in judged if j.reason is not None},
+        kernel=kernel,
     )
     return content, graph
 

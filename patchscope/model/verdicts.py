@@ -39,10 +39,19 @@ ARCH_FILES = {
 }
 # x86_64 scenarios beyond the standard flows: a hole in the range and an HWPoison page
 # change what offline must count; the failure flows run with their own defaults.
+# Every other caller of the hotplug paths the model knows: the balloon drivers, device
+# memory with and without an altmap; and removal in pieces: part of a two-block add, and
+# both blocks last to first.
 EXTRA_SCENARIOS: tuple[tuple[str, str, Mapping[str, Any]], ...] = (
     ("offline", "x86_64", {"holes": ((2 << 20, 2 << 20),)}),
     ("offline-hwpoison", "x86_64", {}),
     ("hot-add-no-order8", "ppc64", {}),
+    ("online", "x86_64", {"driver": "hyperv"}),
+    ("online", "x86_64", {"driver": "xen"}),
+    ("hot-remove", "x86_64", {"driver": "devm"}),
+    ("hot-remove", "x86_64", {"altmap": True, "driver": "devm"}),
+    ("lifecycle", "x86_64", {"blocks": (0,), "size": 256 << 20}),
+    ("lifecycle", "x86_64", {"blocks": (1, 0), "size": 256 << 20}),
 )
 
 # claim_mismatch only reads "no functional change" said plainly; a patch that says it

@@ -180,6 +180,7 @@ class Bug:
     kind: str  # "poisoned-read", "memmap-use-after-free", "kernel-bug"
     message: str
     step: str
+    at: int = 0  # calls in the trace when it was hit: the chain of calls that led to it
 
 
 # --- state ------------------------------------------------------------------------------
@@ -474,7 +475,7 @@ class Kernel:
 
     def bug(self, kind: str, message: str) -> None:
         """Record a BUG()/VM_BUG_ON(): the model keeps going so every later effect shows."""
-        self.bugs.append(Bug(kind, message, self._step))
+        self.bugs.append(Bug(kind, message, self._step, len(self.trace)))
 
     def record_hotplug(
         self, nid: int, start: int, size: int, memory_block_api: bool, driver: str

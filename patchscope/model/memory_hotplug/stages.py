@@ -11,7 +11,9 @@ text through `SeriesText`: macros expanded as the preprocessor does
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,46 @@ def series_model(series: Series, module_name: str | None) -> list[Stage]:
 
 # --- the series' own text ---------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class Place:
+    """Where a line of the series is: the patch that brings it, and its post-image line."""
+
+    patch: int
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A line of the series the model evaluated while it ran, and what it came to: the
+    evidence that says which of the patch's own lines decided an outcome."""
+
+    text: str
+    value: int
+    place: Place | None
+
+    def describe(self) -> str:
+        where = "" if self.place is None else f"{self.place.file}:{self.place.line} "
+        patch = "" if self.place is None else f"(patch {self.place.patch}) "
+        return f"{where}{patch}`{self.text}` = {self.value}"
+
+
+# The decisions of the run in progress, when someone listens (see `recording`).
+_DECISIONS: ContextVar[list[Decision] | None] = ContextVar("decisions", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[list[Decision]]:
+    """Collect every series line the model evaluates inside the block, in order."""
+    found: list[Decision] = []
+    token = _DECISIONS.set(found)
+    try:
+        yield found
+    finally:
+        _DECISIONS.reset(token)
+
+
 # A compound assignment `a op= b` is `a = a op (b)`; the operator is the part before `=`.
 _ASSIGN = ("=", "|=", "&=", "^=", "+=", "-=", "<<=", ">>=", "*=", "/=", "%=")
 # On LP64 a pointer is as wide as unsigned long: a cast to `void *` keeps all 64 bits.
@@ -95,6 +137,14 @@ class SeriesText:
     references: tuple[Reference, ...]  # post-image references of patches 1..stage
     initialisers: Mapping[str, str]  # global variable -> the text it is initialised with
     renames: Mapping[str, str]  # old function name -> new, as the patches rename them
+    places: Mapping[str, Place] = field(default_factory=dict)  # line text -> where it is
+
+    def note(self, line: str, value: int) -> int:
+        """Record that `line` came to `value` when someone is recording; returns `value`."""
+        found = _DECISIONS.get()
+        if found is not None:
+            found.append(Decision(line, int(value), self.places.get(line)))
+        return value
 
     def value(self, name: str) -> Value:
         """The value of macro `name` as the C compiler computes it."""
@@ -134,7 +184,7 @@ class SeriesText:
 
     def condition(self, line: str, bindings: Mapping[str, Value]) -> bool:
         """Whether the `if (...)`/`return ...;` condition or expression of `line` holds."""
-        return bool(self.evaluate(_expression(tokenize(line)), bindings).value)
+        return bool(self.note(line, self.evaluate(_expression(tokenize(line)), bindings).value))
 
     def assign(self, line: str, current: Value, bindings: Mapping[str, Value]) -> Value:
         """What `lhs op= rhs;` leaves in its left side, which held `current`."""
@@ -145,7 +195,9 @@ class SeriesText:
         rhs = ("(", *tokens[at + 1 :], ")")
         op = tokens[at][:-1]
         whole = rhs if not op else (*_literal(current), op, *rhs)
-        return wrap(self.evaluate(whole, bindings).value, current.ctype)
+        result = wrap(self.evaluate(whole, bindings).value, current.ctype)
+        self.note(line, result.value)
+        return result
 
     def evaluate(self, tokens: tuple[str, ...], bindings: Mapping[str, Value]) -> Value:
         """`tokens` with each bound expression (e.g. `r->flags`) replaced by its value."""
@@ -162,6 +214,7 @@ def series_text(facts: SeriesFacts, stage: int, base: Mapping[str, str]) -> Seri
     references: list[Reference] = []
     initialisers: dict[str, str] = {}
     renames: dict[str, str] = {}
+    places: dict[str, Place] = {}
     for patch in facts.patches[:stage]:
         for change in patch.changes:
             if change.kind == "macro" and change.change == "removed":
@@ -175,7 +228,8 @@ def series_text(facts: SeriesFacts, stage: int, base: Mapping[str, str]) -> Seri
             if d.kind == "global":
                 initialisers[d.name] = d.body
         references.extend(patch.after.references)
-    return SeriesText(stage, macros, tuple(references), initialisers, renames)
+        places.update((r.text, Place(patch.number, r.file, r.line)) for r in patch.after.references)
+    return SeriesText(stage, macros, tuple(references), initialisers, renames, places)
 
 
 def _macro(define: str) -> Macro:

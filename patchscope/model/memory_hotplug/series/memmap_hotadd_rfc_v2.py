@@ -344,7 +344,8 @@ def _vmemmap_test(text: SeriesText) -> Callable[[PageState], bool]:
         }
         return text.condition(line, bindings)
 
-    return lambda state: holds("Reserved" in state.flags, state.mapping)
+    # the cached result is noted on every test, so each run records the line it decided
+    return lambda state: bool(text.note(line, holds("Reserved" in state.flags, state.mapping)))
 
 
 def _mapping_value(text: SeriesText, mapping: str | None) -> int:

@@ -49,8 +49,8 @@ _WHERE = re.compile(r" \(in .*\)$")  # the step a BUG() message names
 class Budget:
     """How hard `check` and `explore` look: the scenarios always, then these searches."""
 
-    examples: int = 10  # sequences per exploration search
-    searches: int = 4  # invariants looked for per arch
+    examples: int = 5  # sequences per exploration search
+    searches: int = 2  # invariants looked for per arch
     seed: int = 0
     arches: tuple[str, ...] = ("x86_64", "s390")
     stage: int | None = None  # the stage explored; None: the last

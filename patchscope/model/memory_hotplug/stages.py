@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -160,15 +161,24 @@ class SeriesText:
 
     def line(self, function: str, name: str, *, file: str | None = None) -> str:
         """The latest line inside `function` (in `file`) that uses or writes `name`."""
-        found = [
-            r.text
-            for r in self.references
-            if r.in_function == function and r.name == name and file in (None, r.file)
-        ]
+        found = [text for at, text in self._lines.get((function, name), ()) if file in (None, at)]
         if not found:
             where = f" in {file}" if file else ""
             raise ModelTextError(f"stage {self.stage}: no line of {function}{where} uses {name}")
         return found[-1]
+
+    @cached_property
+    def _lines(self) -> dict[tuple[str | None, str], list[tuple[str, str]]]:
+        """(function, name) -> [(file, line text)] in order: `line` runs on every replay."""
+        lines: dict[tuple[str | None, str], list[tuple[str, str]]] = {}
+        for r in self.references:
+            lines.setdefault((r.in_function, r.name), []).append((r.file, r.text))
+        return lines
+
+    @cached_property
+    def _values(self) -> dict[tuple[object, ...], Value]:
+        """What each evaluation came to, by line and bindings: the text never changes."""
+        return {}
 
     def callers_of(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """The functions whose lines call one of `names`."""
@@ -184,10 +194,20 @@ class SeriesText:
 
     def condition(self, line: str, bindings: Mapping[str, Value]) -> bool:
         """Whether the `if (...)`/`return ...;` condition or expression of `line` holds."""
-        return bool(self.note(line, self.evaluate(_expression(tokenize(line)), bindings).value))
+        key = ("if", line, *bindings.items())
+        if key not in self._values:
+            self._values[key] = self.evaluate(_expression(tokenize(line)), bindings)
+        return bool(self.note(line, self._values[key].value))
 
     def assign(self, line: str, current: Value, bindings: Mapping[str, Value]) -> Value:
         """What `lhs op= rhs;` leaves in its left side, which held `current`."""
+        key = ("=", line, current, *bindings.items())
+        if key not in self._values:
+            self._values[key] = self._assigned(line, current, bindings)
+        self.note(line, self._values[key].value)
+        return self._values[key]
+
+    def _assigned(self, line: str, current: Value, bindings: Mapping[str, Value]) -> Value:
         tokens = _strip(tokenize(line))
         at = next((i for i, t in enumerate(tokens) if t in _ASSIGN), None)
         if at is None:
@@ -195,9 +215,7 @@ class SeriesText:
         rhs = ("(", *tokens[at + 1 :], ")")
         op = tokens[at][:-1]
         whole = rhs if not op else (*_literal(current), op, *rhs)
-        result = wrap(self.evaluate(whole, bindings).value, current.ctype)
-        self.note(line, result.value)
-        return result
+        return wrap(self.evaluate(whole, bindings).value, current.ctype)
 
     def evaluate(self, tokens: tuple[str, ...], bindings: Mapping[str, Value]) -> Value:
         """`tokens` with each bound expression (e.g. `r->flags`) replaced by its value."""

@@ -70,8 +70,9 @@ def model_of(series: Series, source: str) -> str | None:
     SOURCE it was read from (a manifest given as SOURCE counts too)."""
     given = [Path(source)] if source.endswith(".toml") and Path(source).is_file() else []
     models = known_models(given)
-    mails = [series.cover, *series.patches] if series.cover else list(series.patches)
-    return next((models[m.message_id] for m in mails if m.message_id in models), None)
+    ids = [p.message_id for p in series.patches]
+    ids += [series.cover.message_id] if series.cover else []
+    return next((models[i] for i in ids if i in models), None)
 
 
 def model_findings(

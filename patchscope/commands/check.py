@@ -9,7 +9,6 @@ import contextlib
 import sys
 from collections.abc import Iterator, Sequence
 
-
 from patchscope.baseline import Judged, fails
 from patchscope.commands.output import write_json, write_text
 from patchscope.errors import EXIT_CLEAN, EXIT_FINDINGS

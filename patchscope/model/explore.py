@@ -9,6 +9,7 @@ Hypothesis to a minimal one and reported as a finding `explore-<invariant>`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from random import Random
@@ -230,11 +231,8 @@ def as_flow(ops: Sequence[Op]) -> Flow:
         start = range_start(k.config)
         for op in ops:
             name = op.describe()
-            with k.step(name):
-                try:
-                    apply(k, op, start)
-                except KernelError:
-                    pass
+            with k.step(name), contextlib.suppress(KernelError):
+                apply(k, op, start)
             yield name
 
     return Flow("explored", "; ".join(op.describe() for op in ops), (), steps)

@@ -116,7 +116,8 @@ def finding(key: tuple[str, str], seen: Sequence[Seen], last: int) -> Finding:
     gone = next((n for n in range(first + 1, last + 1) if n not in stages), None)
     what = _WHERE.sub("", primary.hits[0].message)
     times = primary.times
-    message = f"{title}: {what} (hit in {times} {'step' if times == 1 else 'steps'} of {primary.label})"
+    steps = "step" if times == 1 else "steps"
+    message = f"{title}: {what} (hit in {times} {steps} of {primary.label})"
     own = [d for d in shortest.decisions if d.place is not None and d.place.patch == first]
     place = own[0].place if own else None
     if first == 0:
@@ -201,8 +202,8 @@ def scenario_replays(
 def explored_replays(stages: Sequence[Stage], budget: Budget) -> list[tuple[str, Replay]]:
     """Search one stage (the last unless the budget names one) on each arch; every
     sequence found is replayed at every stage, so its cause is attributed like the rest."""
-    from patchscope.model.explore import as_flow, search_stage
     from patchscope.model.explore import Budget as Searches
+    from patchscope.model.explore import as_flow, search_stage
     from patchscope.model.memory_hotplug.flows import FlowParams, make_config, replay
 
     chosen = stages[-1] if budget.stage is None else stages[budget.stage]

@@ -40,6 +40,7 @@ RULES: Mapping[str, tuple[str, Severity, str]] = {
     "model-error": ("model-error", "warning", "the model itself failed"),
 }
 BASE_TREE = "in the base tree"
+Cause = tuple[str, str, str]
 SHOWN = 6  # other scenarios, decisive lines: how many a finding lists
 _NUMBER = re.compile(r"-?(?:0x[0-9a-f]+|[0-9]+)", re.IGNORECASE)
 _WHERE = re.compile(r" \(in .*\)$")  # the step a BUG() message names
@@ -74,18 +75,19 @@ class Seen:
         return len({h.steps for h in self.hits})
 
 
-def cause(hit: Hit) -> tuple[str, str]:
-    """A cause: the invariant and its message without the numbers and the step."""
-    return hit.name, _NUMBER.sub("#", _WHERE.sub("", hit.message))
+def cause(hit: Hit) -> Cause:
+    """A cause: the invariant, its message without the numbers and the step, and the
+    function a BUG() was hit in (one test in two functions is two causes)."""
+    return hit.name, _NUMBER.sub("#", _WHERE.sub("", hit.message)), hit.function or ""
 
 
-def sightings(replays: Iterable[tuple[str, Replay]]) -> dict[tuple[str, str], list[Seen]]:
+def sightings(replays: Iterable[tuple[str, Replay]]) -> dict[Cause, list[Seen]]:
     """Each cause and the replays that hit it, in the order given."""
     from patchscope.model.memory_hotplug.flows import FlowParams
 
-    found: dict[tuple[str, str], list[Seen]] = {}
+    found: dict[Cause, list[Seen]] = {}
     for label, r in replays:
-        by_cause: dict[tuple[str, str], list[Hit]] = {}
+        by_cause: dict[Cause, list[Hit]] = {}
         for hit in r.hits:
             by_cause.setdefault(cause(hit), []).append(hit)
         params = _params(FlowParams, r.params)
@@ -102,7 +104,7 @@ def _params(kind: type[FlowParams], document: Mapping[str, object]) -> FlowParam
     return kind(**fields)  # type: ignore[arg-type]
 
 
-def finding(key: tuple[str, str], seen: Sequence[Seen], last: int) -> Finding:
+def finding(key: Cause, seen: Sequence[Seen], last: int) -> Finding:
     """One cause as a finding: at its first stage, with what shows it best."""
     name = key[0]
     rule, severity, title = RULES.get(name, (f"model-{name}", "error", name))
@@ -114,7 +116,7 @@ def finding(key: tuple[str, str], seen: Sequence[Seen], last: int) -> Finding:
         ((s, h) for s in at_first for h in s.hits), key=lambda sh: len(sh[1].steps)
     )
     gone = next((n for n in range(first + 1, last + 1) if n not in stages), None)
-    what = _WHERE.sub("", primary.hits[0].message)
+    what = _WHERE.sub("", primary.hits[0].message) + (f", in {key[2]}()" if key[2] else "")
     times = primary.times
     steps = "step" if times == 1 else "steps"
     message = f"{title}: {what} (hit in {times} {steps} of {primary.label})"
@@ -127,7 +129,7 @@ def finding(key: tuple[str, str], seen: Sequence[Seen], last: int) -> Finding:
         _when(first, gone, last),
         f"flow: {primary.label}: {describe(primary.params)}",
         *([f"also: {', '.join(others[:SHOWN])}{_more(others)}"] if others else []),
-        f"shortest steps ({shown.label}): "
+        f"shortest: {shown.label}: "
         + "; ".join(f"{i}. {step}" for i, step in enumerate(shortest.steps, 1)),
         "calls: " + " > ".join(shortest.chain),
         *(f"decided by: {d.describe()}" for d in shortest.decisions[:SHOWN]),
@@ -139,7 +141,7 @@ def finding(key: tuple[str, str], seen: Sequence[Seen], last: int) -> Finding:
         patch=first or None,
         file=place.file if place else None,
         line=place.line if place else None,
-        entity=shortest.chain[-1] if shortest.chain else None,
+        entity=key[2] or (shortest.chain[-1] if shortest.chain else None),
         evidence=tuple(evidence),
     )
 

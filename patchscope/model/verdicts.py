@@ -140,8 +140,10 @@ def says(patch: Patch) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found.items()))
 
 
-def replay_stages(stages: Sequence[Stage]) -> dict[tuple[Scenario, int], Replay]:
-    """Every scenario at every stage, once: verdicts compare neighbours."""
+def replay_stages(
+    stages: Sequence[Stage], chosen: Sequence[Scenario] | None = None
+) -> dict[tuple[Scenario, int], Replay]:
+    """Every scenario (or those chosen) at every stage, once: verdicts compare neighbours."""
     from patchscope.model.memory_hotplug.flows import (
         flow_named,
         parse_params,
@@ -150,7 +152,7 @@ def replay_stages(stages: Sequence[Stage]) -> dict[tuple[Scenario, int], Replay]
     )
 
     done = {}
-    for scenario in scenarios():
+    for scenario in scenarios() if chosen is None else chosen:
         flow = flow_named(scenario.flow)
         given = dict(scenario.params)
         chosen = dataclasses.replace(parse_params(arch=scenario.arch), **given)

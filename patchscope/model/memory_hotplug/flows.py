@@ -335,6 +335,7 @@ class Hit:
     steps: tuple[str, ...]  # the flow's steps up to the one after which it broke
     chain: tuple[str, ...]  # kernel calls that led to it, outermost first
     decisions: tuple[Decision, ...]  # series lines the step evaluated, each value once
+    function: str | None = None  # where a BUG() was hit; None for a state invariant
 
 
 @dataclass(frozen=True)
@@ -458,7 +459,9 @@ class _Checked:
                 )
             )
             chain = _stack(k, v.at) if v.at is not None else _outline(k, self.start)
-            self.hits.append(Hit(v.name, v.message, tuple(self.steps), chain, decisions))
+            function = chain[-1] if v.at is not None and chain else None
+            hit = Hit(v.name, v.message, tuple(self.steps), chain, decisions, function)
+            self.hits.append(hit)
         decided.clear()
         self.start = len(k.trace)
 

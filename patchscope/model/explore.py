@@ -10,6 +10,7 @@ Hypothesis to a minimal one and reported as a finding `explore-<invariant>`.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from random import Random
@@ -171,7 +172,8 @@ def search_stage(config: Config, stage: Stage, budget: Budget = Budget()) -> lis
         ignore = frozenset(known)
         breaks = _breaks(config, stage, ignore)
         try:
-            ops = find(SEQUENCES, breaks, settings=chosen, random=Random(budget.seed))
+            with _cache_for_hypothesis():
+                ops = find(SEQUENCES, breaks, settings=chosen, random=Random(budget.seed))
         except NoSuchExample:
             break
         broken = run(config, stage, ops, ignore)
@@ -180,6 +182,24 @@ def search_stage(config: Config, stage: Stage, budget: Budget = Budget()) -> lis
         known.update(new)
         found.append(Found(tuple(ops), broken, new))
     return found
+
+
+@contextlib.contextmanager
+def _cache_for_hypothesis() -> Iterator[None]:
+    """Hypothesis caches what it reads of the source under ./.hypothesis; a search keeps
+    that in patchscope's cache folder instead, so nothing lands where the user stands."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    from patchscope.ingest.lore import cache_dir
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    set_hypothesis_home_dir(cache_dir() / "hypothesis")
+    try:
+        yield
+    finally:
+        set_hypothesis_home_dir(None)
 
 
 def explore_stage(config: Config, stage: Stage, budget: Budget = Budget()) -> list[Finding]:

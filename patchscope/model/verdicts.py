@@ -155,8 +155,8 @@ def replay_stages(
     for scenario in scenarios() if chosen is None else chosen:
         flow = flow_named(scenario.flow)
         given = dict(scenario.params)
-        chosen = dataclasses.replace(parse_params(arch=scenario.arch), **given)
-        params = with_defaults(flow, chosen, ("arch", *given))
+        asked = dataclasses.replace(parse_params(arch=scenario.arch), **given)
+        params = with_defaults(flow, asked, ("arch", *given))
         for stage in stages:
             done[(scenario, stage.number)] = replay(flow, params, stages, stage=stage.number)
     return done

@@ -197,9 +197,13 @@ def test_three_blocks_say_three(reference_stages: list[Stage]) -> None:
 def test_the_same_series_gives_the_same_findings_and_writes_nothing(
     reference_stages: list[Stage], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    monkeypatch.setenv("PATCHSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
     small = Budget(examples=5, searches=1, arches=("s390",))
     first = model_findings(reference_stages, budget=small)
     again = model_findings(reference_stages, budget=small)
     assert [f.to_json() for f in first] == [f.to_json() for f in again]
-    assert list(tmp_path.iterdir()) == []  # no Hypothesis example database, no cache
+    assert list((tmp_path / "here").iterdir()) == []  # no example database, nothing here
+    assert {p.name for p in tmp_path.iterdir()} <= {"here", "cache"}

@@ -181,3 +181,19 @@ def reference_replays(reference_stages: list[Stage]) -> dict[tuple[Scenario, int
     from patchscope.model.verdicts import replay_stages
 
     return replay_stages(reference_stages)
+
+
+@pytest.fixture
+def shared_replays(
+    monkeypatch: pytest.MonkeyPatch, reference_replays: dict[tuple[Scenario, int], Replay]
+) -> None:
+    """Commands run on the reference take the session's replays instead of replaying every
+    scenario again (the stages they build are the same series' stages)."""
+    from patchscope.model import verdicts
+
+    original = verdicts.replay_stages
+
+    def replay_stages(stages: object, chosen: object = None) -> object:
+        return reference_replays if chosen is None else original(stages, chosen)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verdicts, "replay_stages", replay_stages)

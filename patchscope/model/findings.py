@@ -75,21 +75,26 @@ class Seen:
         return len({h.steps for h in self.hits})
 
 
-def cause(hit: Hit) -> Cause:
+def cause(hit: Hit, renamed: Mapping[str, str]) -> Cause:
     """A cause: the invariant, its message without the numbers and the step, and the
-    function a BUG() was hit in (one test in two functions is two causes)."""
-    return hit.name, _NUMBER.sub("#", _WHERE.sub("", hit.message)), hit.function or ""
+    function a BUG() was hit in (one test in two functions is two causes), by the name it
+    had before a patch renamed it."""
+    function = renamed.get(hit.function or "", hit.function or "")
+    return hit.name, _NUMBER.sub("#", _WHERE.sub("", hit.message)), function
 
 
-def sightings(replays: Iterable[tuple[str, Replay]]) -> dict[Cause, list[Seen]]:
-    """Each cause and the replays that hit it, in the order given."""
+def sightings(
+    replays: Iterable[tuple[str, Replay]], renamed: Mapping[str, str] | None = None
+) -> dict[Cause, list[Seen]]:
+    """Each cause and the replays that hit it, in the order given; `renamed` maps a
+    function's new name to its old one."""
     from patchscope.model.memory_hotplug.flows import FlowParams
 
     found: dict[Cause, list[Seen]] = {}
     for label, r in replays:
         by_cause: dict[Cause, list[Hit]] = {}
         for hit in r.hits:
-            by_cause.setdefault(cause(hit), []).append(hit)
+            by_cause.setdefault(cause(hit, renamed or {}), []).append(hit)
         params = _params(FlowParams, r.params)
         for key, hits in by_cause.items():
             found.setdefault(key, []).append(Seen(label, params, r.stage, tuple(hits)))
@@ -237,4 +242,6 @@ def model_findings(
     if budget is not None:
         ran += explored_replays(stages, budget)
     last = stages[-1].number
-    return sort_findings(finding(key, seen, last) for key, seen in sightings(ran).items())
+    renamed = {new: old for s in stages for old, new in s.renames.items()}
+    found = sightings(ran, renamed).items()
+    return sort_findings(finding(key, seen, last) for key, seen in found)

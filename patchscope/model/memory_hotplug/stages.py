@@ -53,6 +53,7 @@ class Stage:
     name: str
     overrides: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     constants: Mapping[str, int] = field(default_factory=dict)
+    renames: Mapping[str, str] = field(default_factory=dict)  # old function name -> new
 
 
 def model_name(source: str) -> str | None:

@@ -74,7 +74,9 @@ def stages(series: Series) -> list[Stage]:
         overrides: dict[str, Override] = {}
         for builder in BUILDERS[:number]:
             overrides.update(builder(text, dict(overrides)))
-        out.append(Stage(number, patch.subject.title, overrides, _constants(text)))
+        out.append(
+            Stage(number, patch.subject.title, overrides, _constants(text), dict(text.renames))
+        )
     return out
 
 

@@ -87,10 +87,13 @@ def model_findings(
     from patchscope.model.findings import DEFAULT_BUDGET
     from patchscope.model.findings import model_findings as found_by_model
     from patchscope.model.memory_hotplug.stages import series_model
+    from patchscope.model.verdicts import claim_findings, replay_stages
 
     try:
         chosen = series_model(series, module) if stages is None else stages
-        return found_by_model(chosen, replays, DEFAULT_BUDGET if budget is None else budget)
+        ran = replay_stages(chosen) if replays is None else replays
+        found = found_by_model(chosen, ran, DEFAULT_BUDGET if budget is None else budget)
+        return sort_findings([*found, *claim_findings(series, ran)])
     except PatchscopeError as exc:
         return [Finding(MODEL_FAILED, "warning", str(exc))]
 

@@ -23,6 +23,7 @@ from patchscope.model.memory_hotplug.kernel import (
     VmemAltmap,
     base_function,
     registered_functions,
+    trace_records,
 )
 from patchscope.model.memory_hotplug.observe import observables
 from patchscope.model.memory_hotplug.stages import Decision, Stage, recording
@@ -405,7 +406,7 @@ def replay(
         stage=chosen.number,
         params=params.to_json(),
         observables={**seen, "error": error},
-        trace=tuple(t.to_json() for t in k.trace),
+        trace=trace_records(k.trace),
         findings=tuple(checked.findings),
         steps=tuple(deltas),
         hits=tuple(checked.hits),
@@ -467,16 +468,17 @@ class _Checked:
 
 
 def _stack(k: Kernel, at: int) -> tuple[str, ...]:
-    """The calls still open when the trace held `at` calls: the last one and its callers."""
+    """The calls still open when the trace held `at` calls: the last one and its callers
+    (read off the flat trace: a step may hold thousands of calls)."""
+    calls, width = k.trace.calls, k.trace.WIDTH
     chain: list[str] = []
     depth = None
-    for i in range(at - 1, -1, -1):
-        entry = k.trace[i]
-        if depth is None or entry.depth < depth:
-            chain.append(entry.function)
-            depth = entry.depth
-        if depth == 0:
-            break
+    for i in range((at - 1) * width, -1, -width):
+        if depth is None or calls[i + 3] < depth:
+            chain.append(calls[i + 2])
+            depth = calls[i + 3]
+            if depth == 0:
+                break
     return tuple(reversed(chain))
 
 

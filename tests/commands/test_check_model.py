@@ -30,8 +30,10 @@ def test_check_lists_the_models_findings_at_their_patch(
     model = [f for f in findings if f["rule"].startswith("model-")]
     assert {f["rule"] for f in model} >= MODEL_RULES
     assert code == 1  # errors among them
-    # 3/4 brings them; what v5.0 already does is info against no patch
-    assert {f["patch"] for f in model if f["severity"] != "info"} == {3}
+    # 3/4 brings the defects; 2/4's "no functional change" is contradicted; what v5.0
+    # already does is info against no patch
+    assert {f["patch"] for f in model if f["severity"] != "info"} == {2, 3}
+    assert {f["rule"] for f in model if f["patch"] == 2} == {"model-claim-contradicted"}
     assert all(f["patch"] is None for f in model if f["severity"] == "info")
     assert all(f["evidence"] for f in model)
 

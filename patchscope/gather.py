@@ -23,6 +23,7 @@ from patchscope.ingest.series import Series
 from patchscope.pipeline import Analysis, analyse
 
 if TYPE_CHECKING:
+    from patchscope.code.model import SeriesFacts
     from patchscope.model.findings import Budget
     from patchscope.model.memory_hotplug.flows import Replay
     from patchscope.model.memory_hotplug.stages import Stage
@@ -81,16 +82,17 @@ def model_findings(
     budget: Budget | None = None,
     replays: Mapping[tuple[Scenario, int], Replay] | None = None,
     stages: Sequence[Stage] | None = None,
+    facts: SeriesFacts | None = None,
 ) -> list[Finding]:
     """The model's findings, or one `model-failed` warning when it cannot replay the series
-    (the rest stands without it)."""
+    (the rest stands without it). Replays, stages and code facts a caller has are reused."""
     from patchscope.model.findings import DEFAULT_BUDGET
     from patchscope.model.findings import model_findings as found_by_model
     from patchscope.model.memory_hotplug.stages import series_model
     from patchscope.model.verdicts import claim_findings, replay_stages
 
     try:
-        chosen = series_model(series, module) if stages is None else stages
+        chosen = series_model(series, module, facts) if stages is None else stages
         ran = replay_stages(chosen) if replays is None else replays
         found = found_by_model(chosen, ran, DEFAULT_BUDGET if budget is None else budget)
         return sort_findings([*found, *claim_findings(series, ran)])
@@ -125,5 +127,8 @@ def judged(
     found = static_findings(analysis)
     module = model_of(analysis.verified.series, source) if model else None
     if module is not None:
-        found = sort_findings([*found, *model_findings(analysis.verified.series, module, budget)])
+        series = analysis.verified.series
+        found = sort_findings(
+            [*found, *model_findings(series, module, budget, facts=analysis.facts)]
+        )
     return Gathered(analysis, tuple(judge(found, waivers)), module)

@@ -112,7 +112,9 @@ def _analysed(task: SeriesTask) -> SeriesResult:
         except PatchscopeError as exc:  # as in the report: the rest stands without the model
             findings = sort_findings([*findings, Finding(MODEL_FAILED, "warning", str(exc))])
         else:
-            findings = sort_findings([*findings, *model_findings(series, model.module)])
+            findings = sort_findings(
+                [*findings, *model_findings(series, model.module, facts=facts)]
+            )
     return SeriesResult(
         key=task.key,
         source=task.source,

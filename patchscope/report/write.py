@@ -111,7 +111,9 @@ def _gather(request: Request) -> tuple[Content, nx.MultiDiGraph]:
     found = static_findings(analysis)
     module = model_of(verified.series, request.source)
     if module is not None:
-        found = sort_findings([*found, *model_findings(verified.series, module)])
+        found = sort_findings(
+            [*found, *model_findings(verified.series, module, facts=analysis.facts)]
+        )
     try:
         model = model_part(request.source, verified.series, graph)
     except PatchscopeError as exc:  # the rest of the report stands without the model

@@ -64,8 +64,11 @@ def model_name(source: str) -> str | None:
     return read_manifest(path).model
 
 
-def series_model(series: Series, module_name: str | None) -> list[Stage]:
-    """Stage 0 .. stage N of `series` from its stage module's `stages(series)`."""
+def series_model(
+    series: Series, module_name: str | None, facts: SeriesFacts | None = None
+) -> list[Stage]:
+    """Stage 0 .. stage N of `series` from its stage module's `stages(series, facts)`;
+    `facts` are the series' code facts when the caller has them already."""
     if module_name is None:
         raise NoModelError(NO_MODEL)
     try:
@@ -75,7 +78,7 @@ def series_model(series: Series, module_name: str | None) -> list[Stage]:
     make = getattr(module, "stages", None)
     if module_name.startswith("_") or not callable(make):  # a manifest may name __init__
         raise NoModelError(f"{NO_MODEL}: no stage module '{module_name}'")
-    stages: list[Stage] = make(series)
+    stages: list[Stage] = make(series, facts)
     expected = list(range(len(series.patches) + 1))
     if [s.number for s in stages] != expected:
         raise NoModelError(f"{NO_MODEL}: '{module_name}' does not model {series.name}'s patches")

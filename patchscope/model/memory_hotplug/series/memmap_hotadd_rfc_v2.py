@@ -27,6 +27,7 @@ from typing import Any
 
 from patchscope.checks.cexpr import INT, Value
 from patchscope.code.facts import series_facts
+from patchscope.code.model import SeriesFacts
 from patchscope.ingest.series import Series
 from patchscope.model.memory_hotplug.arch import populate_vmemmap
 from patchscope.model.memory_hotplug.kernel import (
@@ -64,10 +65,10 @@ BASE_MACROS: Mapping[str, str] = {
 PATCHES = 4
 
 
-def stages(series: Series) -> list[Stage]:
+def stages(series: Series, facts: SeriesFacts | None = None) -> list[Stage]:
     if len(series.patches) != PATCHES:
         raise NoModelError(f"{NO_MODEL}: memmap_hotadd_rfc_v2 models a 4-patch series")
-    facts = series_facts(series)
+    facts = series_facts(series) if facts is None else facts
     out = [Stage(0, "base tree")]
     for number, patch in enumerate(series.patches, start=1):
         text = series_text(facts, number, BASE_MACROS)

@@ -84,29 +84,18 @@ def cause(hit: Hit, renamed: Mapping[str, str]) -> Cause:
 
 
 def sightings(
-    replays: Iterable[tuple[str, Replay]], renamed: Mapping[str, str] | None = None
+    replays: Iterable[tuple[str, FlowParams, Replay]], renamed: Mapping[str, str] | None = None
 ) -> dict[Cause, list[Seen]]:
     """Each cause and the replays that hit it, in the order given; `renamed` maps a
     function's new name to its old one."""
-    from patchscope.model.memory_hotplug.flows import FlowParams
-
     found: dict[Cause, list[Seen]] = {}
-    for label, r in replays:
+    for label, params, r in replays:
         by_cause: dict[Cause, list[Hit]] = {}
         for hit in r.hits:
             by_cause.setdefault(cause(hit, renamed or {}), []).append(hit)
-        params = _params(FlowParams, r.params)
         for key, hits in by_cause.items():
             found.setdefault(key, []).append(Seen(label, params, r.stage, tuple(hits)))
     return found
-
-
-def _params(kind: type[FlowParams], document: Mapping[str, object]) -> FlowParams:
-    """A replay's parameters back from its JSON (lists as the tuples they were)."""
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in document.items()}
-    fields["config"] = tuple(sorted(dict(document["config"]).items()))  # type: ignore[call-overload]
-    fields["holes"] = tuple(tuple(h) for h in document["holes"])  # type: ignore[attr-defined]
-    return kind(**fields)  # type: ignore[arg-type]
 
 
 def finding(key: Cause, seen: Sequence[Seen], last: int) -> Finding:
@@ -201,12 +190,16 @@ def _bytes(size: int) -> str:
 
 def scenario_replays(
     replays: Mapping[tuple[Scenario, int], Replay],
-) -> list[tuple[str, Replay]]:
-    """The verdicts' replays, labelled by scenario, in scenario then stage order."""
-    return [(scenario.label, r) for (scenario, _), r in replays.items()]
+) -> list[tuple[str, FlowParams, Replay]]:
+    """The verdicts' replays with their scenario's label and parameters, in their order."""
+    from patchscope.model.verdicts import scenario_params
+
+    return [(s.label, scenario_params(s), r) for (s, _), r in replays.items()]
 
 
-def explored_replays(stages: Sequence[Stage], budget: Budget) -> list[tuple[str, Replay]]:
+def explored_replays(
+    stages: Sequence[Stage], budget: Budget
+) -> list[tuple[str, FlowParams, Replay]]:
     """Search one stage (the last unless the budget names one) on each arch; every
     sequence found is replayed at every stage, so its cause is attributed like the rest."""
     from patchscope.model.explore import Budget as Searches
@@ -215,13 +208,13 @@ def explored_replays(stages: Sequence[Stage], budget: Budget) -> list[tuple[str,
 
     chosen = stages[-1] if budget.stage is None else stages[budget.stage]
     searches = Searches(budget.examples, budget.searches, budget.seed)
-    out: list[tuple[str, Replay]] = []
+    out: list[tuple[str, FlowParams, Replay]] = []
     for arch in budget.arches:
         params = FlowParams(arch=arch)
         for found in search_stage(make_config(params), chosen, searches):
             flow = as_flow(found.ops)
             label = f"explored {arch}: {_sequence(found.ops)}"
-            out += [(label, replay(flow, params, stages, stage=s.number)) for s in stages]
+            out += [(label, params, replay(flow, params, stages, stage=s.number)) for s in stages]
     return out
 
 

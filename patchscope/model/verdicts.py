@@ -25,7 +25,7 @@ from patchscope.model.memory_hotplug.kernel import registered_functions
 if TYPE_CHECKING:
     import networkx as nx
 
-    from patchscope.model.memory_hotplug.flows import Replay
+    from patchscope.model.memory_hotplug.flows import FlowParams, Replay
     from patchscope.model.memory_hotplug.stages import Stage
 
 STANDARD_FLOWS = ("hot-add", "online", "offline", "hot-remove")
@@ -184,23 +184,24 @@ def says(patch: Patch) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found.items()))
 
 
+def scenario_params(scenario: Scenario) -> FlowParams:
+    """The flow parameters a scenario runs with: its own, then its flow's defaults."""
+    from patchscope.model.memory_hotplug.flows import flow_named, parse_params, with_defaults
+
+    given = dict(scenario.params)
+    asked = dataclasses.replace(parse_params(arch=scenario.arch), **given)
+    return with_defaults(flow_named(scenario.flow), asked, ("arch", *given))
+
+
 def replay_stages(
     stages: Sequence[Stage], chosen: Sequence[Scenario] | None = None
 ) -> dict[tuple[Scenario, int], Replay]:
     """Every scenario (or those chosen) at every stage, once: verdicts compare neighbours."""
-    from patchscope.model.memory_hotplug.flows import (
-        flow_named,
-        parse_params,
-        replay,
-        with_defaults,
-    )
+    from patchscope.model.memory_hotplug.flows import flow_named, replay
 
     done = {}
     for scenario in scenarios() if chosen is None else chosen:
-        flow = flow_named(scenario.flow)
-        given = dict(scenario.params)
-        asked = dataclasses.replace(parse_params(arch=scenario.arch), **given)
-        params = with_defaults(flow, asked, ("arch", *given))
+        flow, params = flow_named(scenario.flow), scenario_params(scenario)
         for stage in stages:
             done[(scenario, stage.number)] = replay(flow, params, stages, stage=stage.number)
     return done

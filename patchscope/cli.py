@@ -63,6 +63,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.add_argument("--fail-on", choices=FAIL_ON, default="error")
     check.add_argument("--baseline", help="waivers file (default: .patchscope-baseline.toml)")
+    check.add_argument("--no-model", action="store_true", help="skip the model's findings")
+
+    explore = sub.add_parser("explore", help="search the series' model for broken invariants")
+    _source_args(explore)
+    explore.add_argument("--stage", type=int, help="the stage searched (default: the last)")
+    explore.add_argument("--arch", action="append", help="x86_64, ppc64, s390, arm64 (repeat)")
+    explore.add_argument("--budget", type=int, help="sequences per search (default: 5)")
+    explore.add_argument("--seed", type=int, default=0, help="the searches' seed (default: 0)")
+    explore.add_argument("--json", action="store_true")
 
     claims = sub.add_parser("claims", help="replay every claim of a series' manifest")
     _source_args(claims)
@@ -171,6 +180,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "entities": ("patchscope.commands.entities", "main"),
     "impact": ("patchscope.commands.impact", "main"),
     "check": ("patchscope.commands.check", "main"),
+    "explore": ("patchscope.commands.explore", "main"),
     "hook": ("patchscope.commands.hook", "main"),
     "claims": ("patchscope.commands.claims", "main"),
     "replay": ("patchscope.commands.replay", "main"),

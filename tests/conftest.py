@@ -9,8 +9,14 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from patchscope.model.memory_hotplug.flows import Replay
+    from patchscope.model.memory_hotplug.stages import Stage
+    from patchscope.model.verdicts import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -160,6 +166,39 @@ def no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Lore at a port nobody listens on, the cache in tmp_path: nothing leaves this machine."""
     monkeypatch.setenv("PATCHSCOPE_LORE_URL", f"http://127.0.0.1:{closed_port()}/all")
     monkeypatch.setenv("PATCHSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+
+
+# The reference series' model, built and replayed once per test run: the model findings,
+# check, report and batch tests share these instead of each replaying every scenario.
+@pytest.fixture(scope="session")
+def reference_stages() -> list[Stage]:
+    from patchscope.model.memory_hotplug.stages import series_model
+    from patchscope.pipeline import load_series
+
+    return series_model(load_series(str(REFERENCE_MBOX), offline=True), "memmap_hotadd_rfc_v2")
+
+
+@pytest.fixture(scope="session")
+def reference_replays(reference_stages: list[Stage]) -> dict[tuple[Scenario, int], Replay]:
+    from patchscope.model.verdicts import replay_stages
+
+    return replay_stages(reference_stages)
+
+
+@pytest.fixture
+def shared_replays(
+    monkeypatch: pytest.MonkeyPatch, reference_replays: dict[tuple[Scenario, int], Replay]
+) -> None:
+    """Commands run on the reference take the session's replays instead of replaying every
+    scenario again (the stages they build are the same series' stages)."""
+    from patchscope.model import verdicts
+
+    original = verdicts.replay_stages
+
+    def replay_stages(stages: object, chosen: object = None) -> object:
+        return reference_replays if chosen is None else original(stages, chosen)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verdicts, "replay_stages", replay_stages)
 
 
 # --- tests that need a system tool --------------------------------------------------------

@@ -9,15 +9,14 @@ from dataclasses import dataclass
 
 from patchscope import limits
 from patchscope.batch.discover import Model, SeriesTask
-from patchscope.commands.check import all_findings
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, sort_findings
+from patchscope.gather import MODEL_FAILED, model_findings, static_findings
 from patchscope.ingest.assemble import assemble
 from patchscope.ingest.series import Patch, Series
 from patchscope.limits import Limits
 from patchscope.model.claims import ClaimResult
 from patchscope.pipeline import Analysis
-from patchscope.report.write import MODEL_FAILED
 from patchscope.verify import Verified, verify
 
 
@@ -113,13 +112,17 @@ def _analysed(task: SeriesTask) -> SeriesResult:
     verified = verify(series)
     facts = series_facts(series)
     graph = build_graph(series, facts, verified.dependencies)
-    findings = all_findings(Analysis(verified, facts, None))
+    findings = static_findings(Analysis(verified, facts, None))
     claims: tuple[ClaimResult, ...] = ()
     if model is not None:
         try:
             claims = _claims(series, model)
         except PatchscopeError as exc:  # as in the report: the rest stands without the model
             findings = sort_findings([*findings, Finding(MODEL_FAILED, "warning", str(exc))])
+        else:
+            findings = sort_findings(
+                [*findings, *model_findings(series, model.module, facts=facts)]
+            )
     return SeriesResult(
         key=task.key,
         source=task.source,

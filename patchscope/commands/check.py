@@ -1,19 +1,19 @@
-"""`patchscope check SOURCE [--tree ...] [--json] [--fail-on ...] [--baseline FILE]`: every
-finding there is, those a baseline waives shown as muted."""
+"""`patchscope check SOURCE [--tree ...] [--json] [--fail-on ...] [--baseline FILE] [--no-model]`:
+every finding there is (gathered by patchscope.gather), those a baseline waives shown as
+muted. The model's findings are in whenever a manifest gives the series a stage module."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from patchscope.baseline import Judged, fails, find_baseline, judge
-from patchscope.checks.run import run_checks
+from patchscope.baseline import Judged, fails
 from patchscope.commands.output import write_json, write_text
 from patchscope.errors import EXIT_CLEAN, EXIT_FINDINGS
-from patchscope.findings import Finding, sort_findings
-from patchscope.pipeline import Analysis, analyse
+from patchscope.findings import Finding
+from patchscope.gather import gather
 from patchscope.printable import printable
 
 SCHEMA_VERSION = 1
@@ -27,6 +27,7 @@ def main(args: argparse.Namespace) -> int:
         fail_on=args.fail_on,
         offline=args.offline,
         baseline=args.baseline,
+        model=not args.no_model,
     )
 
 
@@ -38,12 +39,11 @@ def run_check(
     fail_on: str,
     offline: bool,
     baseline: str | None = None,
+    model: bool = True,
 ) -> int:
-    waivers = find_baseline(source, baseline)  # a bad baseline stops us before the work
     with _working(f"reading the base tree {tree}" if tree else None):
-        analysis = analyse(source, tree=tree, offline=offline)
-    judged = judge(all_findings(analysis), waivers)
-    return report(judged, as_json=as_json, fail_on=fail_on)
+        found = gather(source, tree=tree, offline=offline, baseline=baseline, model=model)
+    return report(found.judged, as_json=as_json, fail_on=fail_on)
 
 
 @contextlib.contextmanager
@@ -59,7 +59,7 @@ def _working(what: str | None) -> Iterator[None]:
         yield
 
 
-def report(judged: list[Judged], *, as_json: bool, fail_on: str) -> int:
+def report(judged: Sequence[Judged], *, as_json: bool, fail_on: str) -> int:
     """Print the findings (JSON or table) and return the exit code --fail-on gives."""
     if as_json:
         write_json(check_json(judged))
@@ -68,16 +68,7 @@ def report(judged: list[Judged], *, as_json: bool, fail_on: str) -> int:
     return EXIT_FINDINGS if fails(judged, fail_on) else EXIT_CLEAN
 
 
-def all_findings(analysis: Analysis) -> list[Finding]:
-    """Ingestion's, the static checks' and the base tree's findings, in one sorted list."""
-    verified = analysis.verified
-    found = [*verified.findings, *run_checks(verified.series, analysis.facts, analysis.tree)]
-    if analysis.tree is not None:
-        found += analysis.tree.findings
-    return sort_findings(found)
-
-
-def check_json(judged: list[Judged]) -> dict[str, object]:
+def check_json(judged: Sequence[Judged]) -> dict[str, object]:
     """The `check --json` object; its shape is patchscope/schema/check.schema.json."""
     return {"schema_version": SCHEMA_VERSION, "findings": [j.to_json() for j in judged]}
 
@@ -85,7 +76,7 @@ def check_json(judged: list[Judged]) -> dict[str, object]:
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def print_findings(judged: list[Judged]) -> None:
+def print_findings(judged: Sequence[Judged]) -> None:
     """A rich table for a person at a terminal; plain lines for a pipe, a file or a log."""
     if sys.stdout.isatty():
         print_table(judged)
@@ -93,7 +84,7 @@ def print_findings(judged: list[Judged]) -> None:
         print_plain(judged)
 
 
-def _title(judged: list[Judged]) -> str:
+def _title(judged: Sequence[Judged]) -> str:
     if not judged:
         return "no findings"
     muted = sum(j.muted for j in judged)
@@ -116,7 +107,7 @@ def _details(j: Judged) -> list[str]:
     return lines if j.reason is None else [*lines, f"muted: {j.reason}"]
 
 
-def print_plain(judged: list[Judged]) -> None:
+def print_plain(judged: Sequence[Judged]) -> None:
     """One line per finding (severity, rule, patch, place, entity, message), its details
     indented below: greppable, and no wider than the text itself."""
     lines = [_title(judged)]
@@ -130,7 +121,7 @@ def print_plain(judged: list[Judged]) -> None:
     write_text("\n".join(lines) + "\n")
 
 
-def print_table(judged: list[Judged]) -> None:
+def print_table(judged: Sequence[Judged]) -> None:
     """The terminal table, details under each message; rich is imported only here."""
     from rich.console import Console
     from rich.table import Table

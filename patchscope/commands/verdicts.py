@@ -52,4 +52,7 @@ def print_verdict(v: Verdict) -> None:
         out.write(f"    {d.scenario.label}: {'; '.join(filter(None, [changes, *rules]))}\n")
     out.write(f"    executed: {', '.join(v.executed) or '-'}\n")
     out.write(f"    no scenario reaches: {', '.join(v.unreached) or '-'}\n")
+    out.write(f"    not modelled: {', '.join(v.not_modelled) or '-'}\n")
+    for c in v.claims:
+        out.write(f'    "{c.claim}": model {c.model}, static check {c.static} ({c.severity})\n')
     write_text(out.getvalue())

@@ -135,7 +135,11 @@ def pre_push(where: Path, remote: str, lines: Iterable[str], *, fail_on: str) ->
             continue
         print(f"patchscope: {pushed.ref}: {count} commits, {pushed.base[:12]}..{pushed.tip[:12]}")
         source = f"git:{repo}@{pushed.base}..{pushed.tip}"
-        code = max(code, run_check(source, tree=None, as_json=False, fail_on=fail_on, offline=True))
+        # no model: a hook stays fast (`patchscope check` without --no-model adds it)
+        checked = run_check(
+            source, tree=None, as_json=False, fail_on=fail_on, offline=True, model=False
+        )
+        code = max(code, checked)
     return _verdict(code)
 
 
@@ -158,7 +162,7 @@ def staged_diff(repo: Path) -> str:
 
 def pre_commit(where: Path, *, fail_on: str) -> int:
     """Check the staged diff as one patch; its message is commit-msg's to judge."""
-    from patchscope.commands.check import all_findings
+    from patchscope.gather import static_findings
     from patchscope.pipeline import analyse
 
     repo = work_tree(where)
@@ -167,7 +171,7 @@ def pre_commit(where: Path, *, fail_on: str) -> int:
     if not diff.strip():
         return EXIT_CLEAN
     with _temporary("staged.patch", diff.encode()) as path:
-        found = all_findings(analyse(str(path), tree=None, offline=True))
+        found = static_findings(analyse(str(path), tree=None, offline=True))
     judged = judge((f for f in found if f.rule not in MESSAGE_RULES), waivers)
     return _report_if_any(judged, fail_on)
 

@@ -9,8 +9,11 @@ Hypothesis to a minimal one and reported as a finding `explore-<invariant>`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from random import Random
 from typing import TYPE_CHECKING, Literal
 
 from hypothesis import HealthCheck, Verbosity, find, settings
@@ -21,6 +24,7 @@ from patchscope.findings import Finding
 
 if TYPE_CHECKING:
     from patchscope.model.memory_hotplug.config import Config
+    from patchscope.model.memory_hotplug.flows import Flow, FlowParams
     from patchscope.model.memory_hotplug.kernel import Kernel
     from patchscope.model.memory_hotplug.stages import Stage
 
@@ -139,16 +143,26 @@ def run(
 class Budget:
     examples: int = 200  # sequences Hypothesis may try per search
     searches: int = 8  # distinct invariants to look for per stage
+    seed: int = 0  # the searches' random seed: the same seed, the same sequences
 
 
-def explore_stage(config: Config, stage: Stage, budget: Budget = Budget()) -> list[Finding]:
-    """One search per invariant not yet broken; each search's sequence is shrunk before it
-    is reported, so the evidence is a minimal way to break the invariant."""
+@dataclass(frozen=True)
+class Found:
+    """A shrunk sequence and what it breaks, new to its search."""
+
+    ops: tuple[Op, ...]
+    broken: Broken
+    names: tuple[str, ...]  # the invariants this search found first
+
+
+def search_stage(config: Config, stage: Stage, budget: Budget = Budget()) -> list[Found]:
+    """One search per invariant not yet broken; each search's sequence is shrunk, so it is
+    a minimal way to break the invariant. No example database: nothing is written."""
     known: set[str] = set()
-    findings: list[Finding] = []
+    found: list[Found] = []
     chosen = settings(
         max_examples=budget.examples,
-        derandomize=True,
+        derandomize=False,
         database=None,
         deadline=None,
         verbosity=Verbosity.quiet,
@@ -156,16 +170,45 @@ def explore_stage(config: Config, stage: Stage, budget: Budget = Budget()) -> li
     )
     for _ in range(budget.searches):
         ignore = frozenset(known)
+        breaks = _breaks(config, stage, ignore)
         try:
-            ops = find(SEQUENCES, _breaks(config, stage, ignore), settings=chosen)
+            with _cache_for_hypothesis():
+                ops = find(SEQUENCES, breaks, settings=chosen, random=Random(budget.seed))
         except NoSuchExample:
             break
         broken = run(config, stage, ops, ignore)
         assert broken is not None  # find() returns only a sequence that breaks something
-        new = list(dict.fromkeys(broken.names))
+        new = tuple(dict.fromkeys(broken.names))
         known.update(new)
-        findings.extend(_finding(config, stage, ops, broken, n) for n in new)
-    return findings
+        found.append(Found(tuple(ops), broken, new))
+    return found
+
+
+@contextlib.contextmanager
+def _cache_for_hypothesis() -> Iterator[None]:
+    """Hypothesis caches what it reads of the source under ./.hypothesis; a search keeps
+    that in patchscope's cache folder instead, so nothing lands where the user stands."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    from patchscope.ingest.lore import cache_dir
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    set_hypothesis_home_dir(cache_dir() / "hypothesis")
+    try:
+        yield
+    finally:
+        set_hypothesis_home_dir(None)
+
+
+def explore_stage(config: Config, stage: Stage, budget: Budget = Budget()) -> list[Finding]:
+    """The searches' sequences as findings, one per invariant first broken."""
+    return [
+        _finding(config, stage, f.ops, f.broken, name)
+        for f in search_stage(config, stage, budget)
+        for name in f.names
+    ]
 
 
 def _breaks(config: Config, stage: Stage, ignore: frozenset[str]) -> Callable[[list[Op]], bool]:
@@ -196,3 +239,20 @@ def explore(
         for stage in stages:
             found.extend(explore_stage(config, stage, budget))
     return found
+
+
+def as_flow(ops: Sequence[Op]) -> Flow:
+    """The sequence as a flow, so that `replay` runs it at any stage, invariants checked
+    after each step and the hits kept; as in `run`, a -errno ends only its own step."""
+    from patchscope.model.memory_hotplug.flows import Flow
+    from patchscope.model.memory_hotplug.kernel import KernelError
+
+    def steps(k: Kernel, _params: FlowParams) -> Iterator[str]:
+        start = range_start(k.config)
+        for op in ops:
+            name = op.describe()
+            with k.step(name), contextlib.suppress(KernelError):
+                apply(k, op, start)
+            yield name
+
+    return Flow("explored", "; ".join(op.describe() for op in ops), (), steps)

@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from patchscope.checks.claim_mismatch import claims as said_claims
 from patchscope.diff.model import Diffstat
+from patchscope.findings import Finding
 from patchscope.ingest.series import Patch, Series
+from patchscope.model.memory_hotplug.kernel import registered_functions
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from patchscope.model.memory_hotplug.flows import Replay
+    from patchscope.model.memory_hotplug.flows import FlowParams, Replay
     from patchscope.model.memory_hotplug.stages import Stage
 
 STANDARD_FLOWS = ("hot-add", "online", "offline", "hot-remove")
@@ -39,11 +41,27 @@ ARCH_FILES = {
 }
 # x86_64 scenarios beyond the standard flows: a hole in the range and an HWPoison page
 # change what offline must count; the failure flows run with their own defaults.
+# Every other caller of the hotplug paths the model knows: the balloon drivers, device
+# memory with and without an altmap; and removal in pieces: part of a two-block add, and
+# both blocks last to first.
 EXTRA_SCENARIOS: tuple[tuple[str, str, Mapping[str, Any]], ...] = (
     ("offline", "x86_64", {"holes": ((2 << 20, 2 << 20),)}),
     ("offline-hwpoison", "x86_64", {}),
     ("hot-add-no-order8", "ppc64", {}),
+    ("online", "x86_64", {"driver": "hyperv"}),
+    ("online", "x86_64", {"driver": "xen"}),
+    ("hot-add", "x86_64", {"driver": "devm"}),
+    ("hot-add", "x86_64", {"altmap": True, "driver": "devm"}),
+    ("hot-remove", "x86_64", {"driver": "devm"}),
+    ("hot-remove", "x86_64", {"altmap": True, "driver": "devm"}),
+    ("lifecycle", "x86_64", {"blocks": (0,), "size": 256 << 20}),
+    ("lifecycle", "x86_64", {"blocks": (1, 0), "size": 256 << 20}),
 )
+
+# The words of a patch about itself that promise its behaviour stays as it was.
+UNCHANGED = ("no functional change", "rename", "cleanup")
+CONTRADICTED = "model-claim-contradicted"
+EVIDENCE_LINES = 12  # changed observables a contradiction finding lists
 
 # claim_mismatch only reads "no functional change" said plainly; a patch that says it
 # "shouldn't introduce any functional change" claims the same.
@@ -87,6 +105,37 @@ class ScenarioDelta:
 
 
 @dataclass(frozen=True)
+class ClaimVerdict:
+    """One promise of unchanged behaviour, judged twice: by the static claim check on the
+    diff, and by the model's replays. The model's contradiction weighs more (error) than
+    the static one (warning): it shows a behaviour that changed, not a line that might."""
+
+    claim: str
+    line: str  # the words that make it
+    static: str  # "contradicted" or "holds" (claim-mismatch on the diff)
+    model: str  # "contradicted", "holds" or "not exercised"
+    why: tuple[str, ...]  # the model's evidence: changed scenarios, functions not run
+
+    @property
+    def severity(self) -> str:
+        if self.model == "contradicted":
+            return "error"
+        if self.static == "contradicted" or self.model == "not exercised":
+            return "warning"
+        return "info"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "claim": self.claim,
+            "line": self.line,
+            "static": self.static,
+            "model": self.model,
+            "severity": self.severity,
+            "why": list(self.why),
+        }
+
+
+@dataclass(frozen=True)
 class Verdict:
     patch: int
     title: str
@@ -94,7 +143,9 @@ class Verdict:
     says: tuple[tuple[str, str], ...]  # (claim, the line that makes it)
     deltas: tuple[ScenarioDelta, ...]  # only the scenarios whose replay changed
     executed: tuple[str, ...]  # touched functions some scenario runs, before or after the patch
-    unreached: tuple[str, ...]  # touched functions no scenario runs
+    unreached: tuple[str, ...]  # touched functions the model has but no scenario runs
+    not_modelled: tuple[str, ...] = ()  # touched functions the model does not have
+    claims: tuple[ClaimVerdict, ...] = ()  # each promise of unchanged behaviour, judged
 
     @property
     def behaviour_changes(self) -> bool:
@@ -110,6 +161,8 @@ class Verdict:
             "deltas": [d.to_json() for d in self.deltas],
             "executed": list(self.executed),
             "unreached": list(self.unreached),
+            "not_modelled": list(self.not_modelled),
+            "claims": [c.to_json() for c in self.claims],
         }
 
 
@@ -131,21 +184,24 @@ def says(patch: Patch) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found.items()))
 
 
-def replay_stages(stages: Sequence[Stage]) -> dict[tuple[Scenario, int], Replay]:
-    """Every scenario at every stage, once: verdicts compare neighbours."""
-    from patchscope.model.memory_hotplug.flows import (
-        flow_named,
-        parse_params,
-        replay,
-        with_defaults,
-    )
+def scenario_params(scenario: Scenario) -> FlowParams:
+    """The flow parameters a scenario runs with: its own, then its flow's defaults."""
+    from patchscope.model.memory_hotplug.flows import flow_named, parse_params, with_defaults
+
+    given = dict(scenario.params)
+    asked = dataclasses.replace(parse_params(arch=scenario.arch), **given)
+    return with_defaults(flow_named(scenario.flow), asked, ("arch", *given))
+
+
+def replay_stages(
+    stages: Sequence[Stage], chosen: Sequence[Scenario] | None = None
+) -> dict[tuple[Scenario, int], Replay]:
+    """Every scenario (or those chosen) at every stage, once: verdicts compare neighbours."""
+    from patchscope.model.memory_hotplug.flows import flow_named, replay
 
     done = {}
-    for scenario in scenarios():
-        flow = flow_named(scenario.flow)
-        given = dict(scenario.params)
-        chosen = dataclasses.replace(parse_params(arch=scenario.arch), **given)
-        params = with_defaults(flow, chosen, ("arch", *given))
+    for scenario in scenarios() if chosen is None else chosen:
+        flow, params = flow_named(scenario.flow), scenario_params(scenario)
         for stage in stages:
             done[(scenario, stage.number)] = replay(flow, params, stages, stage=stage.number)
     return done
@@ -198,24 +254,109 @@ def runs(file: str, name: str, ran: Mapping[str, set[str]]) -> bool:
     return any(name in ran[a] for a in (arches or ARCHES))
 
 
+def modelled(file: str, name: str, known: Set[str]) -> bool:
+    """Whether the model has the function: a kernel function it knows, in a modelled arch."""
+    if file.startswith("arch/") and not any(p.match(file) for p in ARCH_FILES.values()):
+        return False  # an arch the model does not have (ia64, sh, x86 32-bit...)
+    return name in known
+
+
+def patch_deltas(
+    patch: Patch, replays: Mapping[tuple[Scenario, int], Replay]
+) -> tuple[ScenarioDelta, ...]:
+    """The scenarios whose replay the patch changes, against the stage before it."""
+    k = patch.number
+    chosen = dict.fromkeys(s for s, _ in replays)
+    deltas = (scenario_delta(s, replays[(s, k - 1)], replays[(s, k)]) for s in chosen)
+    return tuple(d for d in deltas if d.changed)
+
+
 def verdict(
     patch: Patch,
     replays: Mapping[tuple[Scenario, int], Replay],
     graph: nx.MultiDiGraph,
+    static: Sequence[Finding] = (),
+    known: Set[str] | None = None,
 ) -> Verdict:
+    """One patch: its delta, which of its functions ran, and each promise judged. `static`
+    are the claim check's findings; `known`, the functions the model has (default: the base
+    model's and any the replays ran)."""
     k = patch.number
-    deltas = (scenario_delta(s, replays[(s, k - 1)], replays[(s, k)]) for s in scenarios())
+    deltas = patch_deltas(patch, replays)
     ran = executed_by_arch(replays, {k - 1, k})
+    if known is None:
+        known = {*registered_functions(), *(n for names in ran.values() for n in names)}
     functions = touched_functions(graph, k)
-    return Verdict(
-        patch=k,
-        title=patch.subject.title,
-        diffstat=patch.computed,
-        says=says(patch),
-        deltas=tuple(d for d in deltas if d.changed),
-        executed=tuple(_label(f, n) for f, n in functions if runs(f, n, ran)),
-        unreached=tuple(_label(f, n) for f, n in functions if not runs(f, n, ran)),
+    have = [(f, n) for f, n in functions if modelled(f, n, known)]
+    executed = tuple(_label(f, n) for f, n in have if runs(f, n, ran))
+    unreached = tuple(_label(f, n) for f, n in have if not runs(f, n, ran))
+    missing = tuple(_label(f, n) for f, n in functions if not modelled(f, n, known))
+    said = says(patch)
+    judged = tuple(
+        _judged(claim, line, k, deltas, unreached, missing, static)
+        for claim, line in said
+        if claim in UNCHANGED
     )
+    return Verdict(
+        k, patch.subject.title, patch.computed, said, deltas, executed, unreached, missing, judged
+    )
+
+
+def _judged(
+    claim: str,
+    line: str,
+    patch: int,
+    deltas: Sequence[ScenarioDelta],
+    unreached: Sequence[str],
+    missing: Sequence[str],
+    static: Sequence[Finding],
+) -> ClaimVerdict:
+    """A claim holds on the model only when no scenario changes and every modelled function
+    the patch changes ran; the functions the model does not have are always named."""
+    said = f'"{claim}"'
+    flagged = any(f.patch == patch and said in f.message for f in static)
+    not_modelled = [f"not modelled: {', '.join(missing)}"] if missing else []
+    if deltas:
+        why = [line for d in deltas for line in delta_lines(d)]
+        return ClaimVerdict(claim, line, _static(flagged), "contradicted", (*why, *not_modelled))
+    if unreached:
+        why = [f"no scenario runs: {', '.join(unreached)}", *not_modelled]
+        return ClaimVerdict(claim, line, _static(flagged), "not exercised", tuple(why))
+    return ClaimVerdict(claim, line, _static(flagged), "holds", tuple(not_modelled))
+
+
+def _static(flagged: bool) -> str:
+    return "contradicted" if flagged else "holds"
+
+
+def delta_lines(d: ScenarioDelta) -> list[str]:
+    """A scenario's change as lines: each observable before -> after, invariants won or lost."""
+    label = d.scenario.label
+    lines = [f"{label}: {name} {old} -> {new}" for name, (old, new) in d.observables.items()]
+    lines += [f"{label}: now fires {rule}" for rule in d.findings_gained]
+    return lines + [f"{label}: no longer fires {rule}" for rule in d.findings_lost]
+
+
+def claim_findings(series: Series, replays: Mapping[tuple[Scenario, int], Replay]) -> list[Finding]:
+    """model-claim-contradicted: a patch that promises unchanged behaviour, and scenarios
+    whose replay it changes (the evidence: each change, scenario by scenario)."""
+    found = []
+    for patch in series.patches:
+        deltas = patch_deltas(patch, replays)
+        for claim, line in says(patch):
+            if claim in UNCHANGED and deltas:
+                lines = [line for d in deltas for line in delta_lines(d)]
+                found.append(
+                    Finding(
+                        rule=CONTRADICTED,
+                        severity="error",
+                        message=f'says "{claim}", but its replay changes {len(deltas)} '
+                        f"{'scenario' if len(deltas) == 1 else 'scenarios'}",
+                        patch=patch.number,
+                        evidence=(f"says: {line}", *lines[:EVIDENCE_LINES]),
+                    )
+                )
+    return found
 
 
 def _label(file: str, name: str) -> str:
@@ -223,5 +364,10 @@ def _label(file: str, name: str) -> str:
 
 
 def verdicts(series: Series, stages: Sequence[Stage], graph: nx.MultiDiGraph) -> list[Verdict]:
+    from patchscope.checks import claim_mismatch
+    from patchscope.code.facts import series_facts
+
     replays = replay_stages(stages)
-    return [verdict(p, replays, graph) for p in series.patches]
+    static = claim_mismatch.check(series, series_facts(series))
+    known = {*registered_functions(), *(name for s in stages for name in s.overrides)}
+    return [verdict(p, replays, graph, static, known) for p in series.patches]

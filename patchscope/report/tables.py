@@ -36,9 +36,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from patchscope.commands.entities import COLUMNS as ENTITY_COLUMNS
-from patchscope.commands.stat import stat_json
 from patchscope.ingest.mail import Person
 from patchscope.report.content import Content, patch_files
+from patchscope.stat_json import stat_json
 
 if TYPE_CHECKING:
     import pandas as pd

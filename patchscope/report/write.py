@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from patchscope.baseline import find_baseline, judge
-from patchscope.commands.check import all_findings
 from patchscope.commands.entities import entity_rows
 from patchscope.commands.graph import OutputError, check_output
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, sort_findings
+from patchscope.gather import MODEL_FAILED, model_findings, model_of, static_findings
 from patchscope.report.content import Content
 from patchscope.report.kernelpart import load_kernel_result
 from patchscope.report.modelpart import model_part
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     import networkx as nx
 
 FILES = ("index.html", *(f"{t}.csv" for t in COLUMNS), "graph.graphml", "graph.dot", "graph.svg")
-MODEL_FAILED = "model-failed"  # the series has a model, but it could not replay the series
 # Graphviz's 14 pt labels drawn at about 10 px: a few hundred entities fit a few screens.
 PICTURE_SCALE = 0.55
 # The page's picture: a force-directed layout keeps a graph of a few hundred entities near
@@ -132,7 +131,12 @@ def _gather(request: Request) -> tuple[Content, nx.MultiDiGraph]:
         previous = load_series(request.previous, offline=request.offline)
         rangediff = range_diff(previous.patches, verified.series.patches)
     graph = build_graph(verified.series, analysis.facts, verified.dependencies, analysis.tree)
-    found = all_findings(analysis)
+    found = static_findings(analysis)
+    module = model_of(verified.series, request.source)
+    if module is not None:
+        found = sort_findings(
+            [*found, *model_findings(verified.series, module, facts=analysis.facts)]
+        )
     try:
         model = model_part(request.source, verified.series, graph)
     except PatchscopeError as exc:  # the rest of the report stands without the model

@@ -102,11 +102,13 @@ def test_generated_series_have_no_model_and_no_claims(first: Run) -> None:
 
 def test_findings_are_those_of_check_and_every_row_has_its_series(first: Run) -> None:
     assert rows(db(first), "PRAGMA foreign_key_check") == []
-    # the reference's findings: its ingestion's and the static checks', as `check` gives them
+    # the reference's findings: its ingestion's, the static checks' and the model's, as
+    # `check` gives them
     rules = rows(
         db(first), "SELECT DISTINCT rule FROM findings WHERE series_key = ?", REFERENCE_KEY
     )
     assert ("undeclared-global",) in rules
+    assert {("model-poisoned-read",), ("model-kernel-bug",)} <= set(rules)
 
 
 def test_the_index_has_one_row_per_series(first: Run) -> None:

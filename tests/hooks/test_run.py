@@ -199,3 +199,20 @@ def test_hooks_change_nothing(tmp_path: Path, hook: str) -> None:
     assert message.read_text() == "add a knob\n"
     git(repo, "add", "mm/new.c")  # the snapshot does see a change to the index
     assert snapshot(repo).index != before.index
+
+
+def test_pre_push_leaves_the_model_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even for a series a manifest gives a model, the hook checks without it: it stays fast."""
+    from patchscope.hooks.run import pre_push
+
+    def no_model(*_args: object, **_kwargs: object) -> list[object]:
+        raise AssertionError("a hook ran the model")
+
+    monkeypatch.setattr("patchscope.gather.model_of", lambda *_: "memmap_hotadd_rfc_v2")
+    monkeypatch.setattr("patchscope.gather.model_findings", no_model)
+    repo = with_remote(tmp_path)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    commit(repo, GOOD, "mm: add a helper")
+    tip = git(repo, "rev-parse", "HEAD").strip()
+    line = f"refs/heads/main {tip} refs/heads/main {base}"
+    assert pre_push(repo, "origin", [line], fail_on="error") == 0

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from patchscope.commands.check import all_findings
+from patchscope.gather import static_findings
 from patchscope.pipeline import analyse
 from tests.conftest import ROOT, git
 from tests.integration.conftest import NEEDS_TARBALL
@@ -283,7 +283,7 @@ def test_callers_outside_the_series(sent: Sent) -> None:
 @NEEDS_TARBALL
 def test_python_api_and_cli_agree(sent: Sent, cli_check: dict[str, object]) -> None:
     analysis = analyse(str(sent.patches), tree=sent.git_tree, offline=True)
-    api = {f.fingerprint for f in all_findings(analysis)}
+    api = {f.fingerprint for f in static_findings(analysis)}
     found = cli_check["findings"]
     assert isinstance(found, list)
     assert api == {f["fingerprint"] for f in found}

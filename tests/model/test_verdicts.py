@@ -114,14 +114,28 @@ def test_1_cleanup_of_the_offline_path_keeps_offline_accounting(judged) -> None:
     assert v.unreached == ()
 
 
-def test_2_generic_restrictions_change_no_behaviour(judged) -> None:  # type: ignore[no-untyped-def]
-    """2/4 says it "shouldn't introduce any functional change": no scenario's observables move,
-    and each modelled arch's arch_add_memory it rewrites is run by that arch's replay."""
+def test_2_says_no_functional_change_but_moves_a_device_ranges_memmap(judged) -> None:  # type: ignore[no-untyped-def]
+    """2/4 says it "shouldn't introduce any functional change", but it hands a device-private
+    devm_memremap_pages() range's altmap to add_pages(), where v5.0 passed NULL: from 2/4 on
+    such a range holds its own memmap. The model contradicts the claim (an error), where the
+    static check, which sees no changed condition, lets it pass; every modelled arch's
+    arch_add_memory it rewrites runs, and the arches the model lacks are named."""
     v = judged[2]
     assert dict(v.says) == {
         "no functional change": "This patch shouldn't introduce any functional change."
     }
-    assert v.deltas == ()
+    moved = _delta(v, "hot-add x86_64 altmap=True driver=devm")
+    assert moved["memmap_from_node_pages"] == (MEMMAP_PAGES, 0)
+    assert moved["memmap_from_range_pages"] == (0, MEMMAP_PAGES)
+    assert all("altmap=True driver=devm" in d.scenario.label for d in v.deltas)
+    (claim,) = v.claims
+    assert (claim.claim, claim.model, claim.static, claim.severity) == (
+        "no functional change",
+        "contradicted",
+        "holds",
+        "error",
+    )
+    assert any(line.startswith("hot-add x86_64 altmap=True driver=devm: ") for line in claim.why)
     ran = {label for label in v.executed if label.endswith(":arch_add_memory")}
     assert ran == {
         "arch/x86/mm/init_64.c:arch_add_memory",
@@ -129,7 +143,9 @@ def test_2_generic_restrictions_change_no_behaviour(judged) -> None:  # type: ig
         "arch/s390/mm/init.c:arch_add_memory",
         "arch/arm64/mm/mmu.c:arch_add_memory",
     }
-    assert "arch/sh/mm/init.c:arch_add_memory" in v.unreached
+    assert "arch/sh/mm/init.c:arch_add_memory" in v.not_modelled
+    assert "arch/x86/mm/init_32.c:arch_add_memory" in v.not_modelled
+    assert any(line.startswith("not modelled: ") for line in claim.why)
 
 
 def test_3_moves_the_memmap_into_the_hot_added_range(judged) -> None:  # type: ignore[no-untyped-def]
@@ -183,11 +199,12 @@ def test_verdicts_command(capsys, tmp_path) -> None:  # type: ignore[no-untyped-
     assert main(["verdicts", str(REFERENCE_MANIFEST), "--offline", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     by_patch = {v["patch"]: v for v in document["verdicts"]}
-    assert [p for p, v in sorted(by_patch.items()) if v["behaviour_changes"]] == [3]
+    assert [p for p, v in sorted(by_patch.items()) if v["behaviour_changes"]] == [2, 3]
+    assert by_patch[2]["claims"][0]["model"] == "contradicted"
     assert by_patch[2]["diffstat"]["files"] == 10  # 2/4's diff touches ten files
     assert main(["verdicts", str(REFERENCE_MANIFEST), "--offline"]) == 0
     out = capsys.readouterr().out
-    assert out.count("behaviour: no change in any scenario") == 3
+    assert out.count("behaviour: no change in any scenario") == 2
     no_model = tmp_path / "plain.toml"
     no_model.write_text('name = "x"\nmessage_id = "a@b"\nsources = ["nowhere.mbox"]\n')
     assert main(["verdicts", str(no_model), "--offline"]) == 2

@@ -24,9 +24,10 @@ from patchscope.model.memory_hotplug.kernel import (
     VmemAltmap,
     base_function,
     registered_functions,
+    trace_records,
 )
 from patchscope.model.memory_hotplug.observe import observables
-from patchscope.model.memory_hotplug.stages import Stage
+from patchscope.model.memory_hotplug.stages import Decision, Stage, recording
 
 Driver = Literal["acpi", "hyperv", "xen", "devm"]
 OnlineType = Literal["movable", "kernel"]
@@ -41,6 +42,7 @@ DRIVER_INIT: Mapping[str, str] = {"hyperv": "balloon_probe", "xen": "balloon_ini
 # drivers/hv/hv_balloon.c hv_mem_hot_add() adds HA_CHUNK (128 MiB) per call.
 DRIVER_CHUNK: Mapping[str, int] = {"hyperv": 128 << 20}
 TRACE_TAIL = 8  # trace entries a finding carries as evidence
+CHAIN_DEPTH = 3  # a step's calls down to this depth outline it, where no BUG() points
 
 
 class FlowError(PatchscopeError):
@@ -327,6 +329,18 @@ FLOWS: dict[str, Flow] = {
 
 
 @dataclass(frozen=True)
+class Hit:
+    """One invariant broken after one step of a replay, and what led there."""
+
+    name: str  # the invariant
+    message: str
+    steps: tuple[str, ...]  # the flow's steps up to the one after which it broke
+    chain: tuple[str, ...]  # kernel calls that led to it, outermost first
+    decisions: tuple[Decision, ...]  # series lines the step evaluated, each value once
+    function: str | None = None  # where a BUG() was hit; None for a state invariant
+
+
+@dataclass(frozen=True)
 class Replay:
     flow: str
     arch: str
@@ -336,6 +350,7 @@ class Replay:
     trace: tuple[Mapping[str, Any], ...]
     findings: tuple[Finding, ...]
     steps: tuple[Mapping[str, Any], ...] = ()  # each flow step and its counter deltas
+    hits: tuple[Hit, ...] = ()  # the findings' causes, as data (not part of the JSON)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -370,19 +385,21 @@ def replay(
     chosen = stages[-1] if stage is None else _stage(stages, stage)
     k = Kernel(make_config(params), chosen)
     _prepare(k, params)
-    findings: list[Finding] = []
+    checked = _Checked(k, chosen.number)
     deltas: list[dict[str, Any]] = []
     before, error = k.snapshot(), ""
-    try:
-        for name in flow.run(k, params):
-            findings.extend(_violations(k, name, chosen.number))
-            now = k.snapshot()
-            deltas.append({"step": name, "delta": now.delta(before)})
-            before = now
-    except KernelError as exc:
-        error = exc.errno
-        findings.extend(_violations(k, "after -" + exc.errno, chosen.number))
-        deltas.append({"step": f"-{exc.errno}: {exc.message}", "delta": k.snapshot().delta(before)})
+    with recording() as decided:
+        try:
+            for name in flow.run(k, params):
+                checked.after(name, decided)
+                now = k.snapshot()
+                deltas.append({"step": name, "delta": now.delta(before)})
+                before = now
+        except KernelError as exc:
+            error = exc.errno
+            checked.after("after -" + exc.errno, decided)
+            step = f"-{exc.errno}: {exc.message}"
+            deltas.append({"step": step, "delta": k.snapshot().delta(before)})
     seen = observables(k, params.start, params.size)
     return Replay(
         flow=flow.name,
@@ -390,9 +407,10 @@ def replay(
         stage=chosen.number,
         params=params.to_json(),
         observables={**seen, "error": error},
-        trace=tuple(t.to_json() for t in k.trace),
-        findings=tuple(findings),
+        trace=trace_records(k.trace),
+        findings=tuple(checked.findings),
         steps=tuple(deltas),
+        hits=tuple(checked.hits),
     )
 
 
@@ -415,18 +433,65 @@ def _prepare(k: Kernel, p: FlowParams) -> None:
         k.add_hole((p.start + offset) >> shift, size >> shift)
 
 
-def _violations(k: Kernel, step: str, stage: int) -> list[Finding]:
-    tail = tuple(_line(t) for t in k.trace[-TRACE_TAIL:])
-    return [
-        Finding(
-            rule=f"invariant-{v.name}",
-            severity="error",
-            message=f"stage {stage}, after {step}: {v.message}",
-            patch=stage or None,
-            evidence=(f"step: {step}", *tail),
-        )
-        for v in invariants.check(k)
-    ]
+class _Checked:
+    """The invariants checked after each step: findings as `replay` shows them, and hits
+    with the chain of calls and the series lines behind each."""
+
+    def __init__(self, k: Kernel, stage: int) -> None:
+        self.k, self.stage = k, stage
+        self.findings: list[Finding] = []
+        self.hits: list[Hit] = []
+        self.steps: list[str] = []
+        self.start = len(k.trace)  # where the current step's calls begin
+
+    def after(self, step: str, decided: list[Decision]) -> None:
+        k = self.k
+        self.steps.append(step)
+        found = invariants.check(k)
+        tail = tuple(_line(t) for t in k.trace[-TRACE_TAIL:])
+        decisions = tuple(dict.fromkeys(decided))
+        for v in found:
+            self.findings.append(
+                Finding(
+                    rule=f"invariant-{v.name}",
+                    severity="error",
+                    message=f"stage {self.stage}, after {step}: {v.message}",
+                    patch=self.stage or None,
+                    evidence=(f"step: {step}", *tail),
+                )
+            )
+            chain = _stack(k, v.at) if v.at is not None else _outline(k, self.start)
+            function = chain[-1] if v.at is not None and chain else None
+            hit = Hit(v.name, v.message, tuple(self.steps), chain, decisions, function)
+            self.hits.append(hit)
+        decided.clear()
+        self.start = len(k.trace)
+
+
+def _stack(k: Kernel, at: int) -> tuple[str, ...]:
+    """The calls still open when the trace held `at` calls: the last one and its callers
+    (read off the flat trace: a step may hold thousands of calls)."""
+    calls, width = k.trace.calls, k.trace.WIDTH
+    chain: list[str] = []
+    depth = None
+    for i in range((at - 1) * width, -1, -width):
+        if depth is None or calls[i + 3] < depth:
+            chain.append(calls[i + 2])
+            depth = calls[i + 3]
+            if depth == 0:
+                break
+    return tuple(reversed(chain))
+
+
+def _outline(k: Kernel, start: int) -> tuple[str, ...]:
+    """A step's calls down to CHAIN_DEPTH, each name once, in the order they ran."""
+    calls = k.trace.calls
+    names = (
+        calls[i + 2]
+        for i in range(start * k.trace.WIDTH, len(calls), k.trace.WIDTH)
+        if calls[i + 3] < CHAIN_DEPTH
+    )
+    return tuple(dict.fromkeys(names))
 
 
 def _line(t: Any) -> str:

@@ -15,6 +15,7 @@ from patchscope.model.memory_hotplug.pages import ABSENT
 class Violation:
     name: str
     message: str
+    at: int | None = None  # a BUG()'s place in the trace (see Kernel.bug)
 
 
 def check(k: Kernel) -> list[Violation]:
@@ -55,7 +56,7 @@ def bugs(k: Kernel) -> Iterator[Violation]:
     """BUG()/VM_BUG_ON() hits: a poisoned struct page read by a PageXxx() test under
     DEBUG_VM_PGFLAGS, memmap read after its backing was freed, other BUG_ON()s."""
     for bug in k.bugs[k.bugs_reported :]:
-        yield Violation(bug.kind, f"{bug.message} (in {bug.step or 'no step'})")
+        yield Violation(bug.kind, f"{bug.message} (in {bug.step or 'no step'})", bug.at)
 
 
 def vmemmap_in_buddy(k: Kernel) -> Iterator[Violation]:
@@ -129,23 +130,28 @@ def _in_requests(k: Kernel, pfn: int) -> bool:
 
 def memory_block_api(k: Kernel) -> Iterator[Violation]:
     """A memory block exists for a hot-added section exactly when its caller asked for the
-    memory-block API."""
+    memory-block API; each request's wrong blocks are counted in one violation."""
     c = k.config
     for req in k.requests:
         lo, hi = c.pfn(req.start), c.pfn(req.start + req.size)
+        blocks: set[int] = set()
+        wrong: set[int] = set()
         for nr in range(c.section_nr(lo), c.section_nr(hi - 1) + 1):
             section = k.sections.get(nr)
             if section is None or not section.present:
                 continue
-            registered = nr // c.sections_per_block in k.memory_blocks
-            if registered != req.memory_block_api:
-                asked = "asked for" if req.memory_block_api else "not asked for"
-                state = "registered" if registered else "not registered"
-                yield Violation(
-                    "memory-block-api",
-                    f"section {nr}: memory-block API {asked}, its block {state}",
-                )
-                break
+            block = nr // c.sections_per_block
+            blocks.add(block)
+            if (block in k.memory_blocks) != req.memory_block_api:
+                wrong.add(block)
+        if wrong:
+            asked = "asked for" if req.memory_block_api else "not asked for"
+            state = "not registered" if req.memory_block_api else "registered"
+            yield Violation(
+                "memory-block-api",
+                f"{len(wrong)} of {len(blocks)} memory blocks from section "
+                f"{min(wrong) * c.sections_per_block}: memory-block API {asked}, {state}",
+            )
 
 
 RULES: tuple[Callable[[Kernel], Iterator[Violation]], ...] = (

@@ -169,6 +169,39 @@ class Trace(Sequence[TraceEntry]):
         return map(TraceEntry._make, zip(*[iter(self.calls)] * self.WIDTH, strict=True))
 
 
+_PLACE = {name: i for i, name in enumerate(TraceEntry._fields)}  # in Trace's flat list
+
+
+class TraceRecord(Mapping[str, object]):
+    """One call of a trace as the JSON object `TraceEntry.to_json` gives, read off the flat
+    list when asked: a replay keeps every call, and most are never looked at."""
+
+    __slots__ = ("_at", "_calls")
+    KEYS = ("step", "stage", "function", "depth", "args")
+
+    def __init__(self, calls: list[Any], at: int) -> None:
+        self._calls, self._at = calls, at
+
+    def __getitem__(self, key: str) -> object:
+        at = self._at
+        if key == "args":
+            return _short(self._calls[at + 4], self._calls[at + 5] or {})
+        if key not in self.KEYS:
+            raise KeyError(key)
+        return self._calls[at + _PLACE[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.KEYS)
+
+    def __len__(self) -> int:
+        return len(self.KEYS)
+
+
+def trace_records(trace: Trace) -> tuple[TraceRecord, ...]:
+    calls = trace.calls
+    return tuple(TraceRecord(calls, at) for at in range(0, len(calls), trace.WIDTH))
+
+
 def _plain(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple([v if type(v) in _PLAIN else type(v).__name__ for v in values])
 
@@ -180,6 +213,7 @@ class Bug:
     kind: str  # "poisoned-read", "memmap-use-after-free", "kernel-bug"
     message: str
     step: str
+    at: int = 0  # calls in the trace when it was hit: the chain of calls that led to it
 
 
 # --- state ------------------------------------------------------------------------------
@@ -474,7 +508,7 @@ class Kernel:
 
     def bug(self, kind: str, message: str) -> None:
         """Record a BUG()/VM_BUG_ON(): the model keeps going so every later effect shows."""
-        self.bugs.append(Bug(kind, message, self._step))
+        self.bugs.append(Bug(kind, message, self._step, len(self.trace)))
 
     def record_hotplug(
         self, nid: int, start: int, size: int, memory_block_api: bool, driver: str

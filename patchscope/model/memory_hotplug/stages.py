@@ -11,8 +11,11 @@ text through `SeriesText`: macros expanded as the preprocessor does
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,7 @@ class Stage:
     name: str
     overrides: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     constants: Mapping[str, int] = field(default_factory=dict)
+    renames: Mapping[str, str] = field(default_factory=dict)  # old function name -> new
 
 
 def model_name(source: str) -> str | None:
@@ -60,8 +64,11 @@ def model_name(source: str) -> str | None:
     return read_manifest(path).model
 
 
-def series_model(series: Series, module_name: str | None) -> list[Stage]:
-    """Stage 0 .. stage N of `series` from its stage module's `stages(series)`."""
+def series_model(
+    series: Series, module_name: str | None, facts: SeriesFacts | None = None
+) -> list[Stage]:
+    """Stage 0 .. stage N of `series` from its stage module's `stages(series, facts)`;
+    `facts` are the series' code facts when the caller has them already."""
     if module_name is None:
         raise NoModelError(NO_MODEL)
     try:
@@ -71,7 +78,7 @@ def series_model(series: Series, module_name: str | None) -> list[Stage]:
     make = getattr(module, "stages", None)
     if module_name.startswith("_") or not callable(make):  # a manifest may name __init__
         raise NoModelError(f"{NO_MODEL}: no stage module '{module_name}'")
-    stages: list[Stage] = make(series)
+    stages: list[Stage] = make(series, facts)
     expected = list(range(len(series.patches) + 1))
     if [s.number for s in stages] != expected:
         raise NoModelError(f"{NO_MODEL}: '{module_name}' does not model {series.name}'s patches")
@@ -79,6 +86,46 @@ def series_model(series: Series, module_name: str | None) -> list[Stage]:
 
 
 # --- the series' own text ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a line of the series is: the patch that brings it, and its post-image line."""
+
+    patch: int
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A line of the series the model evaluated while it ran, and what it came to: the
+    evidence that says which of the patch's own lines decided an outcome."""
+
+    text: str
+    value: int
+    place: Place | None
+
+    def describe(self) -> str:
+        where = "" if self.place is None else f"{self.place.file}:{self.place.line} "
+        patch = "" if self.place is None else f"(patch {self.place.patch}) "
+        return f"{where}{patch}`{self.text}` = {self.value}"
+
+
+# The decisions of the run in progress, when someone listens (see `recording`).
+_DECISIONS: ContextVar[list[Decision] | None] = ContextVar("decisions", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[list[Decision]]:
+    """Collect every series line the model evaluates inside the block, in order."""
+    found: list[Decision] = []
+    token = _DECISIONS.set(found)
+    try:
+        yield found
+    finally:
+        _DECISIONS.reset(token)
+
 
 # A compound assignment `a op= b` is `a = a op (b)`; the operator is the part before `=`.
 _ASSIGN = ("=", "|=", "&=", "^=", "+=", "-=", "<<=", ">>=", "*=", "/=", "%=")
@@ -95,6 +142,14 @@ class SeriesText:
     references: tuple[Reference, ...]  # post-image references of patches 1..stage
     initialisers: Mapping[str, str]  # global variable -> the text it is initialised with
     renames: Mapping[str, str]  # old function name -> new, as the patches rename them
+    places: Mapping[str, Place] = field(default_factory=dict)  # line text -> where it is
+
+    def note(self, line: str, value: int) -> int:
+        """Record that `line` came to `value` when someone is recording; returns `value`."""
+        found = _DECISIONS.get()
+        if found is not None:
+            found.append(Decision(line, int(value), self.places.get(line)))
+        return value
 
     def value(self, name: str) -> Value:
         """The value of macro `name` as the C compiler computes it."""
@@ -110,15 +165,24 @@ class SeriesText:
 
     def line(self, function: str, name: str, *, file: str | None = None) -> str:
         """The latest line inside `function` (in `file`) that uses or writes `name`."""
-        found = [
-            r.text
-            for r in self.references
-            if r.in_function == function and r.name == name and file in (None, r.file)
-        ]
+        found = [text for at, text in self._lines.get((function, name), ()) if file in (None, at)]
         if not found:
             where = f" in {file}" if file else ""
             raise ModelTextError(f"stage {self.stage}: no line of {function}{where} uses {name}")
         return found[-1]
+
+    @cached_property
+    def _lines(self) -> dict[tuple[str | None, str], list[tuple[str, str]]]:
+        """(function, name) -> [(file, line text)] in order: `line` runs on every replay."""
+        lines: dict[tuple[str | None, str], list[tuple[str, str]]] = {}
+        for r in self.references:
+            lines.setdefault((r.in_function, r.name), []).append((r.file, r.text))
+        return lines
+
+    @cached_property
+    def _values(self) -> dict[tuple[object, ...], Value]:
+        """What each evaluation came to, by line and bindings: the text never changes."""
+        return {}
 
     def callers_of(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """The functions whose lines call one of `names`."""
@@ -134,10 +198,20 @@ class SeriesText:
 
     def condition(self, line: str, bindings: Mapping[str, Value]) -> bool:
         """Whether the `if (...)`/`return ...;` condition or expression of `line` holds."""
-        return bool(self.evaluate(_expression(tokenize(line)), bindings).value)
+        key = ("if", line, *bindings.items())
+        if key not in self._values:
+            self._values[key] = self.evaluate(_expression(tokenize(line)), bindings)
+        return bool(self.note(line, self._values[key].value))
 
     def assign(self, line: str, current: Value, bindings: Mapping[str, Value]) -> Value:
         """What `lhs op= rhs;` leaves in its left side, which held `current`."""
+        key = ("=", line, current, *bindings.items())
+        if key not in self._values:
+            self._values[key] = self._assigned(line, current, bindings)
+        self.note(line, self._values[key].value)
+        return self._values[key]
+
+    def _assigned(self, line: str, current: Value, bindings: Mapping[str, Value]) -> Value:
         tokens = _strip(tokenize(line))
         at = next((i for i, t in enumerate(tokens) if t in _ASSIGN), None)
         if at is None:
@@ -162,6 +236,7 @@ def series_text(facts: SeriesFacts, stage: int, base: Mapping[str, str]) -> Seri
     references: list[Reference] = []
     initialisers: dict[str, str] = {}
     renames: dict[str, str] = {}
+    places: dict[str, Place] = {}
     for patch in facts.patches[:stage]:
         for change in patch.changes:
             if change.kind == "macro" and change.change == "removed":
@@ -175,7 +250,8 @@ def series_text(facts: SeriesFacts, stage: int, base: Mapping[str, str]) -> Seri
             if d.kind == "global":
                 initialisers[d.name] = d.body
         references.extend(patch.after.references)
-    return SeriesText(stage, macros, tuple(references), initialisers, renames)
+        places.update((r.text, Place(patch.number, r.file, r.line)) for r in patch.after.references)
+    return SeriesText(stage, macros, tuple(references), initialisers, renames, places)
 
 
 def _macro(define: str) -> Macro:

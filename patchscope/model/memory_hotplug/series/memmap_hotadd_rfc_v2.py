@@ -27,6 +27,7 @@ from typing import Any
 
 from patchscope.checks.cexpr import INT, Value
 from patchscope.code.facts import series_facts
+from patchscope.code.model import SeriesFacts
 from patchscope.ingest.series import Series
 from patchscope.model.memory_hotplug.arch import populate_vmemmap
 from patchscope.model.memory_hotplug.kernel import (
@@ -64,17 +65,19 @@ BASE_MACROS: Mapping[str, str] = {
 PATCHES = 4
 
 
-def stages(series: Series) -> list[Stage]:
+def stages(series: Series, facts: SeriesFacts | None = None) -> list[Stage]:
     if len(series.patches) != PATCHES:
         raise NoModelError(f"{NO_MODEL}: memmap_hotadd_rfc_v2 models a 4-patch series")
-    facts = series_facts(series)
+    facts = series_facts(series) if facts is None else facts
     out = [Stage(0, "base tree")]
     for number, patch in enumerate(series.patches, start=1):
         text = series_text(facts, number, BASE_MACROS)
         overrides: dict[str, Override] = {}
         for builder in BUILDERS[:number]:
             overrides.update(builder(text, dict(overrides)))
-        out.append(Stage(number, patch.subject.title, overrides, _constants(text)))
+        out.append(
+            Stage(number, patch.subject.title, overrides, _constants(text), dict(text.renames))
+        )
     return out
 
 
@@ -344,7 +347,8 @@ def _vmemmap_test(text: SeriesText) -> Callable[[PageState], bool]:
         }
         return text.condition(line, bindings)
 
-    return lambda state: holds("Reserved" in state.flags, state.mapping)
+    # the cached result is noted on every test, so each run records the line it decided
+    return lambda state: bool(text.note(line, holds("Reserved" in state.flags, state.mapping)))
 
 
 def _mapping_value(text: SeriesText, mapping: str | None) -> int:

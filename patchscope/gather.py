@@ -1,0 +1,134 @@
+"""Every finding of a series, gathered in one place: ingestion's, the static checks', the base
+tree's and, for a series some manifest gives a stage module, the model's; waivers applied.
+
+`check`, `report`, `batch` and the git hooks only render what this returns, so a finding is
+the same wherever it shows. The model's findings are found at a fixed budget (the verdict
+scenarios plus a small seeded exploration, `model.findings.DEFAULT_BUDGET`): the same series
+gives the same findings and fingerprints on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from patchscope.baseline import Baseline, Judged, find_baseline, judge
+from patchscope.checks.run import run_checks
+from patchscope.errors import PatchscopeError
+from patchscope.findings import Finding, sort_findings
+from patchscope.ingest.manifest import read_manifest
+from patchscope.ingest.series import Series
+from patchscope.pipeline import Analysis, analyse
+
+if TYPE_CHECKING:
+    from patchscope.code.model import SeriesFacts
+    from patchscope.model.findings import Budget
+    from patchscope.model.memory_hotplug.flows import Replay
+    from patchscope.model.memory_hotplug.stages import Stage
+    from patchscope.model.verdicts import Scenario
+
+KNOWN_SERIES = Path(__file__).resolve().parents[1] / "series"  # the repository's manifests
+MODEL_FAILED = "model-failed"  # the series has a model, but it could not replay the series
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """A series' analysis and every finding of it, judged against the baseline."""
+
+    analysis: Analysis
+    judged: tuple[Judged, ...]
+    model: str | None = None  # the stage module whose findings are in; None: none run
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(j.finding for j in self.judged)
+
+
+def static_findings(analysis: Analysis) -> list[Finding]:
+    """Ingestion's, the static checks' and the base tree's findings, in one sorted list."""
+    verified = analysis.verified
+    found = [*verified.findings, *run_checks(verified.series, analysis.facts, analysis.tree)]
+    if analysis.tree is not None:
+        found += analysis.tree.findings
+    return sort_findings(found)
+
+
+def known_models(manifests: Iterable[Path] = ()) -> dict[str, str]:
+    """message-id -> stage module, from the repository's manifests and the ones given
+    (a later manifest wins)."""
+    found: dict[str, str] = {}
+    for path in [*sorted(KNOWN_SERIES.glob("*.toml")), *manifests]:
+        manifest = read_manifest(path)
+        if manifest.model is not None:
+            found[manifest.message_id] = manifest.model
+    return found
+
+
+def model_of(series: Series, source: str) -> str | None:
+    """The stage module a manifest names for one of the series' message-ids, whatever the
+    SOURCE it was read from (a manifest given as SOURCE counts too)."""
+    given = [Path(source)] if source.endswith(".toml") and Path(source).is_file() else []
+    models = known_models(given)
+    ids = [p.message_id for p in series.patches]
+    ids += [series.cover.message_id] if series.cover else []
+    return next((models[i] for i in ids if i in models), None)
+
+
+def model_findings(
+    series: Series,
+    module: str,
+    budget: Budget | None = None,
+    replays: Mapping[tuple[Scenario, int], Replay] | None = None,
+    stages: Sequence[Stage] | None = None,
+    facts: SeriesFacts | None = None,
+) -> list[Finding]:
+    """The model's findings, or one `model-failed` warning when it cannot replay the series
+    (the rest stands without it). Replays, stages and code facts a caller has are reused."""
+    from patchscope.model.findings import DEFAULT_BUDGET
+    from patchscope.model.findings import model_findings as found_by_model
+    from patchscope.model.memory_hotplug.stages import series_model
+    from patchscope.model.verdicts import claim_findings, replay_stages
+
+    try:
+        chosen = series_model(series, module, facts) if stages is None else stages
+        ran = replay_stages(chosen) if replays is None else replays
+        found = found_by_model(chosen, ran, DEFAULT_BUDGET if budget is None else budget)
+        return sort_findings([*found, *claim_findings(series, ran)])
+    except PatchscopeError as exc:
+        return [Finding(MODEL_FAILED, "warning", str(exc))]
+
+
+def gather(
+    source: str,
+    *,
+    tree: str | None = None,
+    offline: bool = False,
+    baseline: str | None = None,
+    model: bool = True,
+    budget: Budget | None = None,
+) -> Gathered:
+    """Load and analyse SOURCE, then every finding of it. A bad baseline stops us first."""
+    waivers = find_baseline(source, baseline)
+    analysis = analyse(source, tree=tree, offline=offline)
+    return judged(analysis, source, waivers, model=model, budget=budget)
+
+
+def judged(
+    analysis: Analysis,
+    source: str,
+    waivers: Baseline | None = None,
+    *,
+    model: bool = True,
+    budget: Budget | None = None,
+) -> Gathered:
+    """The findings of an analysis already made (the report has its own), judged."""
+    found = static_findings(analysis)
+    module = model_of(analysis.verified.series, source) if model else None
+    if module is not None:
+        series = analysis.verified.series
+        found = sort_findings(
+            [*found, *model_findings(series, module, budget, facts=analysis.facts)]
+        )
+    return Gathered(analysis, tuple(judge(found, waivers)), module)

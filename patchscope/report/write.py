@@ -146,7 +146,7 @@ def highlight_classes(graph: nx.MultiDiGraph) -> dict[str, str]:
 def _render(content: Content, graph: nx.MultiDiGraph) -> dict[str, bytes]:
     from patchscope.graph.export import area_colour, render, to_dot
     from patchscope.report import html, tables
-    from patchscope.report.pictures import clean_svg, overview
+    from patchscope.report.pictures import clean_svg, overview, patch_picture
 
     classes = highlight_classes(graph)
     dot = to_dot(graph)
@@ -156,8 +156,12 @@ def _render(content: Content, graph: nx.MultiDiGraph) -> dict[str, bytes]:
     except ValueError as exc:
         raise PatchscopeError(str(exc)) from None
     areas = {str(a): area_colour(str(a)) for _, a in graph.nodes(data="area", default="")}
+    focused = {
+        p.number: patch_picture(graph, p.number, classes, PICTURE_SCALE)
+        for p in content.series.patches
+    }
     files = {
-        "index.html": html.render(content, picture, areas).encode("utf-8"),
+        "index.html": html.render(content, picture, areas, focused).encode("utf-8"),
         "graph.graphml": render(graph, "graphml"),
         "graph.dot": dot.encode("utf-8"),
         "graph.svg": b'<?xml version="1.0" encoding="UTF-8"?>\n' + str(layered).encode() + b"\n",

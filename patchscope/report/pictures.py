@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from patchscope.graph.build import UNKNOWN
 from patchscope.graph.export import GraphvizError, to_svg
 from patchscope.graph.query import touched
 from patchscope.report.modelpart import StepChart
@@ -82,12 +83,14 @@ def overview(dot_text: str) -> bytes:
 
 
 def focus(graph: nx.MultiDiGraph, patch: int) -> nx.MultiDiGraph:
-    """One patch's neighbourhood: the patch, the entities it modifies, and everything one
-    edge away from them (callers, callees, the files defining them), other patches left
-    out. to_dot clusters it by area, so a patch reaching from arch/ into mm/ shows so."""
+    """One patch's neighbourhood: the patch, the entities it modifies, and what lies one
+    edge away from them (callers, callees, the files defining them). Other patches are
+    left out, and so are names the series uses but never defines (area "unknown": no
+    file, so no area to cluster them in; graph.svg keeps them). to_dot clusters the rest
+    by area, so a patch reaching from arch/ into mm/ shows so."""
     entities = touched(graph, patch)
     around = {n for e in entities for n in (*graph.predecessors(e), *graph.successors(e))}
-    kept = {n for n in around if graph.nodes[n].get("kind") != "patch"}
+    kept = {n for n in around if graph.nodes[n].get("area") not in ("", UNKNOWN)}
     return graph.subgraph({f"patch:{patch}", *entities, *kept}).copy()
 
 

@@ -9,39 +9,15 @@ arch (whatever the flows that see it), and arches that share a change are named 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-# The flows every arch replays; a change seen only by another flow, or with other
-# parameters, names its scenario, since it holds for that scenario alone.
-LIFECYCLE = ("hot-add", "online", "offline", "hot-remove")
+if TYPE_CHECKING:
+    from patchscope.model.verdicts import ScenarioDelta
+
 # The two halves of "where the memmap lives": moved pages show as one change.
 _NODE, _RANGE = "memmap_from_node_pages", "memmap_from_range_pages"
-
-
-class _Scenario(Protocol):
-    @property
-    def flow(self) -> str: ...
-    @property
-    def arch(self) -> str: ...
-    @property
-    def params(self) -> tuple[tuple[str, Any], ...]: ...
-    @property
-    def label(self) -> str: ...
-
-
-class Delta(Protocol):
-    """What model.verdicts.ScenarioDelta gives: one scenario's change across a patch."""
-
-    @property
-    def scenario(self) -> _Scenario: ...
-    @property
-    def observables(self) -> Mapping[str, tuple[Any, Any]]: ...
-    @property
-    def findings_gained(self) -> tuple[str, ...]: ...
-    @property
-    def findings_lost(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -56,16 +32,18 @@ class Agreement:
         return f"{', '.join(self.where)}: {'; '.join(self.changes)}"
 
 
-def summarise(deltas: Sequence[Delta]) -> tuple[Agreement, ...]:
+def summarise(deltas: Sequence[ScenarioDelta]) -> tuple[Agreement, ...]:
     """Every change once, grouped by the arches that see it. Groups where an invariant
     starts or stops firing come first, then the widest agreement; within a group too the
     invariants come before the counters.
     A change that no lifecycle flow of an arch sees, only a special scenario (another
-    flow, or other parameters), is placed at that scenario."""
+    flow, or other parameters), is placed at that scenario: it holds there alone."""
+    from patchscope.model.verdicts import STANDARD_FLOWS
+
     by_arch: dict[str, dict[str, dict[str, None]]] = {}  # arch -> change -> scenarios
     for d in deltas:
         scenario = d.scenario
-        special = scenario.flow not in LIFECYCLE or bool(scenario.params)
+        special = scenario.flow not in STANDARD_FLOWS or bool(scenario.params)
         qualifier = scenario.label.replace(f" {scenario.arch}", "", 1) if special else ""
         for change in _changes(d):
             by_arch.setdefault(scenario.arch, {}).setdefault(change, {})[qualifier] = None
@@ -87,7 +65,7 @@ def _rank(change: str) -> int:
     return 0 if change.startswith(("fires ", "no longer fires ")) else 1
 
 
-def _changes(d: Delta) -> Iterable[str]:
+def _changes(d: ScenarioDelta) -> Iterable[str]:
     moved = d.observables.get(_NODE), d.observables.get(_RANGE)
     pages = _moved_pages(*moved)
     if pages:

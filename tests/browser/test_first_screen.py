@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, ViewportSize
 
-from tests.browser.harness import Opener
+from tests.browser.harness import Opener, open_every_details
 from tests.browser.test_report_browser import patches_in_mbox, write_report
 from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX, SHARED
 
@@ -94,9 +94,7 @@ def test_every_error_and_warning_shows_its_title(page: Page, report: Path) -> No
 
 def test_nothing_is_clipped_closed_or_open(page: Page) -> None:
     assert page.evaluate(CLIPPED) == []
-    # opened as a reader would, one summary click each, outermost first
-    while (closed := page.locator("details:not([open]) > summary").first).count():
-        closed.click()
+    open_every_details(page)
     assert page.evaluate(CLIPPED) == []
 
 

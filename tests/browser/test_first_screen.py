@@ -3,8 +3,9 @@
 At 1400 x 1000 the first screen holds, for every patch, its diffstats, the summary of its
 behaviour and its finding counts; with every <details> closed the page stays short, every
 error and warning still shows its title, nothing is cut off by overflow or max-height, and
-a summary opens its details without any script. Measured on the reference series and on
-a series of the corpus the layout was not built on (three patches, no model). Expected
+a summary opens its details without any script. Measured on the reference series, on
+a series of the corpus the layout was not built on (three patches, no model), and on eight
+patches with long subjects. Expected
 counts come from the mbox (patch numbers) and findings.csv, read with the stdlib.
 """
 
@@ -18,12 +19,13 @@ from playwright.sync_api import Page, ViewportSize
 
 from tests.browser.harness import Opener, open_every_details
 from tests.browser.test_report_browser import patches_in_mbox, write_report
-from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX, SHARED
+from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX, SHARED, git
 
 SCREEN: ViewportSize = {"width": 1400, "height": 1000}
 TALLEST = 8000  # pixels, every <details> closed
 OTHER = SHARED / "corpus" / "arm64-vmemmap-altmap-v4.mbox"  # 3 patches, arch and mm, no model
 SERIES = {"reference": (REFERENCE_MANIFEST, REFERENCE_MBOX), "arm64-altmap": (OTHER, OTHER)}
+LONGEST = 8  # patches whose every answer the first screen holds
 
 # Every element whose box hides part of what it holds: overflow other than visible, or a
 # max-height, with more content than room. Read in the page, not by the page (no script).
@@ -36,13 +38,41 @@ CLIPPED = """() => [...document.body.querySelectorAll('*')].filter(e => {
 }).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
 
 
-@pytest.fixture(scope="module", params=sorted(SERIES))
+def _eight_patches(where: Path) -> Path:
+    """LONGEST commits with subjects as long as mails carry, each touching arch, mm and
+    include, sent with git format-patch: the tallest rows a series of that length gets."""
+    repo = where / "repo"
+    for folder in ("arch/x86/mm", "mm", "include/linux"):
+        (repo / folder).mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "base")
+    for n in range(1, LONGEST + 1):
+        for path in ("arch/x86/mm/init_64.c", "mm/memory_hotplug.c", "include/linux/mm.h"):
+            with (repo / path).open("a") as source:
+                source.write(f"int step_{n}_of_{path.count('/')}(void)\n{{\n\treturn {n};\n}}\n")
+        subject = (
+            f"mm/memory_hotplug: step {n} of a series whose subjects run as long as a mail allows"
+        )
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"{subject}\n\nWhy.\n\nSigned-off-by: A <a@example.org>")
+    out = where / "outgoing"
+    git(repo, "format-patch", "-q", "--cover-letter", "-o", str(out), f"HEAD~{LONGEST}..HEAD")
+    mbox = where / "eight.mbox"
+    mbox.write_text("".join(p.read_text() for p in sorted(out.glob("*.patch"))))
+    return mbox
+
+
+@pytest.fixture(scope="module", params=[*sorted(SERIES), "eight-patches"])
 def case(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, Path]:
     """(the report's index.html, the mbox of its series)."""
-    source, mbox = SERIES[request.param]
-    return write_report(source, tmp_path_factory.mktemp(request.param)), mbox
+    where = tmp_path_factory.mktemp(request.param)
+    if request.param == "eight-patches":
+        source = mbox = _eight_patches(where)
+    else:
+        source, mbox = SERIES[request.param]
+    return write_report(source, where / "report"), mbox
 
 
 @pytest.fixture

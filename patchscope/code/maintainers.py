@@ -109,19 +109,25 @@ def _regex_matches(path: str, regex: str) -> bool:
 def maintainers_facts(
     series: Series, tree: Tree
 ) -> tuple[tuple[FileSections, ...], tuple[Finding, ...]]:
-    """Sections per touched file, and a finding for each maintainer (M:) or list (L:) of
-    those sections that none of the series' mails reached: recipients, senders, authors."""
+    """Sections per touched file, and a finding for each (patch, section) whose maintainers
+    (M:) or lists (L:) none of the series' mails reached (recipients, senders, authors):
+    one section left out is one thing for the author to fix, however many people it names."""
     text = tree.read("MAINTAINERS")
     if text is None:
         return (), ()
     sections = parse_maintainers(text)
     reached = _reached(series)
     files: list[FileSections] = []
-    findings: list[Finding] = []
+    by_patch: dict[int, list[FileSections]] = {}
     for path, patch in _touched(series).items():
-        covering = tuple(s for s in sections if s.covers(path))
-        files.append(FileSections(path, covering))
-        findings.extend(_missing(path, patch, covering, reached))
+        covered = FileSections(path, tuple(s for s in sections if s.covers(path)))
+        files.append(covered)
+        by_patch.setdefault(patch, []).append(covered)
+    findings = [
+        finding
+        for patch, touched in sorted(by_patch.items())
+        for finding in _missing(patch, touched, sections, reached)
+    ]
     return tuple(files), tuple(findings)
 
 
@@ -149,24 +155,48 @@ _CATCH_ALL = "THE REST"
 
 
 def _missing(
-    path: str, patch: int, covering: tuple[Section, ...], reached: set[str]
+    patch: int,
+    touched: list[FileSections],
+    sections: tuple[Section, ...],
+    reached: set[str],
 ) -> Iterator[Finding]:
-    seen: set[str] = set()
-    for section in covering:
+    """One finding per section covering the patch's files that the mails left out, in
+    MAINTAINERS order; an address two sections share is named under the first."""
+    seen = set(reached)
+    for section in sections:
+        paths = [f.file for f in touched if section in f.sections]
+        if not paths:
+            continue
+        left_out: list[tuple[str, str, str]] = []  # (role, address, the entry)
         for entry in section.entries:
             found = _ADDRESS.search(entry.value) if entry.letter in _ROLES else None
-            if found is None or found.group().lower() in reached | seen:
+            if found is None or found.group().lower() in seen:
                 continue
             if section.title == _CATCH_ALL and entry.letter == "M":
                 continue
             seen.add(found.group().lower())
-            yield Finding(
-                rule="maintainers-not-cc",
-                severity="warning",
-                message=f"{path}: {_ROLES[entry.letter]} {found.group()} of "
-                f'"{section.title}" is not among the series\' recipients',
-                patch=patch,
-                file=path,
-                entity=found.group(),
-                evidence=(f"{section.title}: {entry.letter}: {entry.value}",),
-            )
+            left_out.append((_ROLES[entry.letter], found.group(), f"{entry.letter}: {entry.value}"))
+        if left_out:
+            yield _finding(patch, section.title, paths, left_out)
+
+
+def _finding(
+    patch: int, title: str, paths: list[str], left_out: list[tuple[str, str, str]]
+) -> Finding:
+    by_role = {role: [a for r, a, _ in left_out if r == role] for role in _ROLES.values()}
+    who = "; ".join(
+        f"{role}{'s' if len(found) > 1 else ''} {', '.join(found)}"
+        for role, found in by_role.items()
+        if found
+    )
+    more = len(paths) - 1
+    where = f"{paths[0]} and {more} more file{'s' if more > 1 else ''}" if more else paths[0]
+    return Finding(
+        rule="maintainers-not-cc",
+        severity="warning",
+        message=f'"{title}" covers {where}; not among the series\' recipients: {who}',
+        patch=patch,
+        file=paths[0],
+        entity=title,
+        evidence=(*(f"{title}: {entry}" for _, _, entry in left_out), *paths),
+    )

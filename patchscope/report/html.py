@@ -8,6 +8,7 @@ pictures.step_chart.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -17,17 +18,23 @@ from markupsafe import Markup
 from patchscope import __version__
 from patchscope.diff.model import Diffstat
 from patchscope.diff.rangediff import marker
-from patchscope.findings import Finding
+from patchscope.findings import SEVERITY_RANK, Finding
 from patchscope.ingest.series import Patch
+from patchscope.report.behaviour import Agreement
 from patchscope.report.content import Content, EntityRow, FileCheck, patch_files
 from patchscope.report.modelpart import StageRow
 from patchscope.report.pictures import BAR_WIDTH, Bar, bar, step_chart
+
+# Lines of behaviour the patch table's first screen has room for, shared by its patches
+# (each shows at least two); the rest of a patch's behaviour is one click away.
+FIRST_SCREEN_AGREEMENTS = 20
 
 
 @dataclass(frozen=True)
 class Judgement:
     text: str
     ok: bool | None  # None: nothing to judge
+    by: str = ""  # who judged a claim in words: "static" (the text check) or "model"
 
 
 @dataclass(frozen=True)
@@ -37,8 +44,21 @@ class PatchView:
     computed: Bar
     files: tuple[FileCheck, ...]
     entities: tuple[EntityRow, ...]
-    verdicts: tuple[Judgement, ...]
+    stat: Judgement  # the claimed diffstat against the computed one
+    verdicts: tuple[Judgement, ...]  # the patch's words, judged
     behaviour: tuple[str, ...]
+    summary: tuple[Agreement, ...]  # the behaviour said once per change
+    findings: tuple[tuple[str, Finding], ...]  # (anchor, finding)
+    counts: Counter[str]  # severity -> findings not muted by the baseline
+    picture: Markup | str  # the patch's focused graph, or why there is none
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """The findings of one rule, worst first; `severity` is the worst of them."""
+
+    rule: str
+    severity: str
     findings: tuple[tuple[str, Finding], ...]  # (anchor, finding)
 
 
@@ -49,6 +69,11 @@ class StageGrid:
     scenario: str
     stages: tuple[int, ...]
     rows: tuple[tuple[str, tuple[str, ...], tuple[bool, ...]], ...]  # (observable, values, changed)
+
+    @property
+    def moving(self) -> tuple[tuple[str, tuple[str, ...], tuple[bool, ...]], ...]:
+        """The rows some stage changes: what the table shows before it is opened."""
+        return tuple(row for row in self.rows if any(row[2]))
 
 
 def stage_grids(rows: tuple[StageRow, ...]) -> list[StageGrid]:
@@ -87,18 +112,20 @@ def render(
     graph_svg: Markup | None,
     areas: dict[str, str],
     no_picture: str | None = None,
+    pictures: Mapping[int, Markup | str] | None = None,
 ) -> str:
-    """The page; `areas` maps each area the graph holds to its fill colour, for the legend.
-    Without `graph_svg`, `no_picture` says why Graphviz could not draw the graph."""
+    """The page; `areas` maps each area the graph holds to its fill colour, for the legend;
+    `pictures` each patch's focused graph (or why it has none). Without `graph_svg`,
+    `no_picture` says why Graphviz could not draw the graph."""
     anchors = finding_anchors(content.findings)
     muted = content.muted
     template = environment().get_template("index.html.j2")
     return template.render(
         c=content,
         series=content.series,
-        patches=_patch_views(content, anchors),
-        findings=list(zip(anchors, content.findings, strict=True)),
-        severities=Counter(f.severity for f in content.findings if f.fingerprint not in muted),
+        patches=_patch_views(content, anchors, pictures or {}),
+        rules=rule_groups(list(zip(anchors, content.findings, strict=True))),
+        severities=_counts(content.findings, muted),
         muted=muted,
         graph_svg=graph_svg,
         no_picture=no_picture,
@@ -110,7 +137,26 @@ def render(
         version=__version__,
         grids=stage_grids(content.model.stages) if content.model else [],
         charts=[step_chart(chart) for chart in content.model.charts] if content.model else [],
+        first_agreements=max(2, FIRST_SCREEN_AGREEMENTS // max(1, len(content.series.patches))),
     )
+
+
+def _counts(findings: tuple[Finding, ...], muted: Mapping[str, str]) -> Counter[str]:
+    return Counter(f.severity for f in findings if f.fingerprint not in muted)
+
+
+def rule_groups(anchored: list[tuple[str, Finding]]) -> list[RuleGroup]:
+    """The findings by rule: the worst rule first, then the rule with more findings."""
+    by_rule: dict[str, list[tuple[str, Finding]]] = {}
+    for anchor, f in anchored:
+        by_rule.setdefault(f.rule, []).append((anchor, f))
+    groups = [
+        RuleGroup(
+            rule, min((f.severity for _, f in found), key=SEVERITY_RANK.__getitem__), tuple(found)
+        )
+        for rule, found in by_rule.items()
+    ]
+    return sorted(groups, key=lambda g: (SEVERITY_RANK[g.severity], -len(g.findings), g.rule))
 
 
 def finding_anchors(findings: tuple[Finding, ...]) -> list[str]:
@@ -130,12 +176,15 @@ def _largest(patches: tuple[Patch, ...]) -> int:
     return max((s.insertions + s.deletions for s in stats), default=1)
 
 
-def _patch_views(content: Content, anchors: list[str]) -> list[PatchView]:
+def _patch_views(
+    content: Content, anchors: list[str], pictures: Mapping[int, Markup | str]
+) -> list[PatchView]:
     largest = _largest(content.series.patches)
     anchored = list(zip(anchors, content.findings, strict=True))
     views = []
     for p in content.series.patches:
         model = content.model
+        own = content.patch_findings(p.number)
         views.append(
             PatchView(
                 patch=p,
@@ -145,23 +194,32 @@ def _patch_views(content: Content, anchors: list[str]) -> list[PatchView]:
                 computed=bar(p.computed.insertions, p.computed.deletions, largest),
                 files=patch_files(p),
                 entities=content.patch_entities(p.number),
+                stat=_stat(content, p),
                 verdicts=_verdicts(content, p),
                 behaviour=model.behaviour.get(p.number, ()) if model else (),
+                summary=model.summary.get(p.number, ()) if model else (),
                 findings=tuple((a, f) for a, f in anchored if f.patch == p.number),
+                counts=_counts(own, content.muted),
+                picture=pictures.get(p.number, "Not drawn."),
             )
         )
     return views
 
 
-def _verdicts(content: Content, p: Patch) -> tuple[Judgement, ...]:
-    """What the patch says about itself, judged: its diffstat, then its words."""
+def _stat(content: Content, p: Patch) -> Judgement:
     if p.claimed is None:
-        stat = Judgement("no diffstat given", None)
-    else:
-        differs = any(f.rule == "diffstat-mismatch" for f in content.patch_findings(p.number))
-        stat = Judgement("diffstat differs" if differs else "diffstat holds", not differs)
+        return Judgement("no diffstat given", None)
+    differs = any(f.rule == "diffstat-mismatch" for f in content.patch_findings(p.number))
+    return Judgement("diffstat differs" if differs else "diffstat holds", not differs)
+
+
+def _verdicts(content: Content, p: Patch) -> tuple[Judgement, ...]:
+    """What the patch says about itself, judged by the model and by the static claim
+    check; where both judge and disagree, both show, the model's contradiction first (it
+    replayed the code; the text check only read it)."""
+    words: list[Judgement] = []
     if content.model and p.number in content.model.verdicts:
-        return stat, Judgement(*content.model.verdicts[p.number])
+        words.append(Judgement(*content.model.verdicts[p.number], by="model"))
     if any(f.rule == "claim-mismatch" for f in content.patch_findings(p.number)):
-        return stat, Judgement("words contradicted", False)
-    return (stat,)
+        words.append(Judgement("words contradicted", False, by="static"))
+    return tuple(sorted(words, key=lambda j: (j.ok is not False, j.by != "model")))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from patchscope.ingest.series import Series
+from patchscope.report.behaviour import Agreement, summarise
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -82,6 +83,8 @@ class ModelPart:
     stages: tuple[StageRow, ...]
     # patch -> "scenario: observable old -> new" lines against the stage before it
     behaviour: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    # patch -> the same delta said once per change, with the arches or scenarios seeing it
+    summary: Mapping[int, tuple[Agreement, ...]] = field(default_factory=dict)
     # patch -> the verdict on the patch's own words, and whether they hold (None: no promise)
     verdicts: Mapping[int, tuple[str, bool | None]] = field(default_factory=dict)
     charts: tuple[StepChart, ...] = ()  # CHART_FLOW step by step, one chart per counter
@@ -208,6 +211,7 @@ def part_of(
         claims=tuple(_claim_row(r) for r in results),
         stages=stages,
         behaviour={v.patch: _delta_lines(v) for v in verdicts},
+        summary={v.patch: summarise(v.deltas) for v in verdicts},
         verdicts={v.patch: _words_verdict(v) for v in verdicts},
     )
 

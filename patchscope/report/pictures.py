@@ -13,10 +13,18 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from patchscope.graph.build import UNKNOWN
+from patchscope.graph.export import to_svg
+from patchscope.graph.query import touched
+from patchscope.graph.render import GraphvizError
 from patchscope.report.modelpart import StepChart
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _SVG_NS = "http://www.w3.org/2000/svg"
 # What Graphviz's SVG output uses for nodes, edges, clusters and labels; nothing else stays.
@@ -51,6 +59,32 @@ _ATTRIBUTES = frozenset(
 )
 _SIZE = re.compile(r"([0-9.]+)([a-z]*)")
 BAR_WIDTH = 160  # pixels for the largest count of the series
+
+
+def focus(graph: nx.MultiDiGraph, patch: int) -> nx.MultiDiGraph:
+    """One patch's neighbourhood: the patch, the entities it modifies, and what lies one
+    edge away from them (callers, callees, the files defining them). Other patches are
+    left out, and so are names the series uses but never defines (area "unknown": no
+    file, so no area to cluster them in; graph.svg keeps them). to_dot clusters the rest
+    by area, so a patch reaching from arch/ into mm/ shows so."""
+    entities = touched(graph, patch)
+    around = {n for e in entities for n in (*graph.predecessors(e), *graph.successors(e))}
+    kept = {n for n in around if graph.nodes[n].get("area") not in ("", UNKNOWN)}
+    return graph.subgraph({f"patch:{patch}", *entities, *kept}).copy()
+
+
+def patch_picture(
+    graph: nx.MultiDiGraph, patch: int, classes: Mapping[str, str], scale: float
+) -> Markup | str:
+    """The patch's focus drawn by `dot`; when it cannot be drawn, why, so that the page
+    still stands without it."""
+    near = focus(graph, patch)
+    if near.number_of_nodes() < 2:
+        return "The patch modifies no entity the graph knows."
+    try:
+        return clean_svg(to_svg(near), classes, scale)
+    except (GraphvizError, ValueError) as exc:
+        return f"Not drawn: {exc}"
 
 
 def clean_svg(data: bytes, classes: Mapping[str, str], scale: float = 1.0) -> Markup:

@@ -176,7 +176,7 @@ def _render(content: Content, graph: nx.MultiDiGraph) -> tuple[dict[str, bytes],
     from patchscope.graph.export import area_colour, render, to_dot
     from patchscope.graph.render import GraphvizError, render_svg
     from patchscope.report import html, tables
-    from patchscope.report.pictures import clean_svg
+    from patchscope.report.pictures import clean_svg, patch_picture
 
     classes = highlight_classes(graph)
     dot = to_dot(graph)
@@ -193,7 +193,12 @@ def _render(content: Content, graph: nx.MultiDiGraph) -> tuple[dict[str, bytes],
     except ValueError as exc:
         raise PatchscopeError(str(exc)) from None
     areas = {str(a): area_colour(str(a)) for _, a in graph.nodes(data="area", default="")}
-    files["index.html"] = html.render(content, picture, areas, no_picture).encode("utf-8")
+    focused = {
+        p.number: patch_picture(graph, p.number, classes, PICTURE_SCALE)
+        for p in content.series.patches
+    }
+    page = html.render(content, picture, areas, no_picture, focused)
+    files["index.html"] = page.encode("utf-8")
     for name, frame in tables.frames(content).items():
         files[f"{name}.csv"] = tables.csv_bytes(frame)
     return files, no_picture

@@ -114,3 +114,10 @@ def _refuse_socket(log: PageLog, socket: WebSocketRoute) -> None:
     """WebSockets bypass request routing; they are recorded and closed just the same."""
     log.foreign_requests.append(socket.url)
     socket.close()
+
+
+def open_every_details(page: Page) -> None:
+    """Open every <details> as a reader would, one click on its summary each, outermost
+    first (a nested one can be clicked once its parent is open); no script of the page's."""
+    while (closed := page.locator("details:not([open]) > summary").first).count():
+        closed.click()

@@ -1,8 +1,9 @@
 """Rewrite docs/report.png, the README's picture of the reference series' report.
 
 Run by hand from the repository's top: `python -m tests.browser.screenshot`. The report
-is written by the CLI into a temporary folder and photographed whole, 1280 px wide, in
-the same off-network chromium the browser tests use.
+is written by the CLI into a temporary folder and its first screen (1400 x 1000, every
+<details> closed, as a reviewer opens it) photographed in the same off-network chromium
+the browser tests use.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from pathlib import Path
 from playwright.sync_api import FloatRect
 
 from patchscope.cli import main as patchscope
-from tests.browser.harness import VIEWPORT, chromium_executable, launch, open_file
+from tests.browser.harness import chromium_executable, launch, open_file
+from tests.browser.test_first_screen import SCREEN
 from tests.conftest import REFERENCE_MANIFEST, ROOT
 
 PICTURE = ROOT / "docs" / "report.png"
-TOP = 2000  # pixels of the page the picture shows
 
 
 def main() -> int:
@@ -37,10 +38,10 @@ def main() -> int:
                 print("\n".join(f"screenshot: {p}" for p in log.problems()), file=sys.stderr)
                 return 1
             PICTURE.parent.mkdir(exist_ok=True)
-            # the first screens (header, patches, cover check): a README picture, not the page
-            height = min(page.evaluate("document.documentElement.scrollHeight"), TOP)
-            width = VIEWPORT["width"]
-            clip: FloatRect = {"x": 0, "y": 0, "width": width, "height": height}
+            page.set_viewport_size(SCREEN)
+            # the first screen (header, the table of patches): a README picture, not the page
+            height = min(page.evaluate("document.documentElement.scrollHeight"), SCREEN["height"])
+            clip: FloatRect = {"x": 0, "y": 0, "width": SCREEN["width"], "height": height}
             page.screenshot(path=PICTURE, full_page=True, clip=clip)
     print(f"screenshot: wrote {PICTURE}")
     return 0

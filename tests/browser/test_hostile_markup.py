@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from patchscope.cli import main as patchscope
-from tests.browser.harness import NEEDS_CHROMIUM, Opener
+from tests.browser.harness import NEEDS_CHROMIUM, Opener, open_every_details
 from tests.hostile import markup
 
 pytestmark = NEEDS_CHROMIUM
@@ -16,6 +16,7 @@ def test_attacks_neither_run_nor_fetch(open_page: Opener, tmp_path: Path) -> Non
     mbox = markup.hostile_thread(tmp_path)
     assert patchscope(["report", str(mbox), "-o", str(tmp_path / "out"), "--offline"]) == 0
     page, log = open_page(tmp_path / "out" / "index.html")
+    open_every_details(page)  # what the first screen leaves closed is one click away
     for row in page.locator("#patches tr.patch").all():
         row.hover()  # an injected onmouseover would run now
     for link in page.locator("a").all():

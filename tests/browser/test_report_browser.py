@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from patchscope.cli import main as patchscope
-from tests.browser.harness import NEEDS_CHROMIUM, Opener
+from tests.browser.harness import NEEDS_CHROMIUM, Opener, open_every_details
 from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX, git
 
 pytestmark = NEEDS_CHROMIUM
@@ -89,6 +89,8 @@ def test_reference_report_loads_clean_with_graph_and_rows(
 ) -> None:
     page, log = open_page(reference_report)
     graph = page.locator("#graph svg").first
+    assert not graph.is_visible(), "the whole graph waits behind its summary"
+    page.locator("#graph-section > summary").click()
     assert graph.is_visible(), "the graph's <svg> is missing or hidden"
     box = graph.bounding_box()
     assert box is not None and box["width"] > 0 and box["height"] > 0, f"graph box {box}"
@@ -108,7 +110,9 @@ def test_hostile_strings_show_as_text(
     assert page.locator("#patches tr.patch").count() == patches_in_mbox(hostile_mbox) == 2
     assert page.evaluate("typeof window.__pwned") == "undefined", "a mail's markup ran as script"
     table = page.inner_text("#patches")
-    for text in (SCRIPT_SUBJECT, IMG_SUBJECT, EVIL_FILE):
+    for text in (SCRIPT_SUBJECT, IMG_SUBJECT):
         assert text in table, f"{text!r} not shown as text in the patch table"
+    open_every_details(page)
+    assert EVIL_FILE in page.inner_text("#patch-details"), "the file name not shown as text"
     assert SVG_TITLE in page.inner_text("body"), "the cover's title not shown as text"
     assert log.problems() == []

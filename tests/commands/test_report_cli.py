@@ -138,7 +138,8 @@ def test_a_model_part_is_shown_and_tabled(
     assert "&lt;b&gt;8192&lt;/b&gt; pages" in model
     assert "memmap_from_range_pages 0 -&gt; 8192" in page
     rows = page.split('<tr class="patch"')[1:]
-    assert '<div class="ok">says &#34;rename&#34;: no scenario changes</div>' in rows[3]
+    verdict = '<span class="by">model</span>says &#34;rename&#34;: no scenario changes</div>'
+    assert verdict in rows[3]
     assert "Behaviour delta" in page
     claims = pd.read_csv(out / "claims.csv", keep_default_na=False)
     assert list(claims["quote"]) == ["'=16 sections", "<b>8192</b> pages"]

@@ -51,6 +51,7 @@ GET_MAINTAINER_LISTS = (
 )
 # "L:\tlinuxppc-dev@lists.ozlabs.org (moderated for non-subscribers)", "M:\tName <address>"
 ROLE_LINE = re.compile(r"^([LMR]):.*?<?([^\s<>]+@[^\s<>]+)", re.MULTILINE)
+ADDRESS = re.compile(r"[^\s<>\"()]+@[^\s<>\"()]+")
 
 
 def perturbed(plan: SeriesPlan) -> SeriesPlan:
@@ -262,10 +263,12 @@ def test_check_names_every_site_left_on_the_old_prototype(
 def test_check_names_the_lists_left_out(sent: Sent, cli_check: dict[str, object]) -> None:
     lists = pure_lists(sent.repo)
     found = findings_of(cli_check, "maintainers-not-cc")
-    addressed = {(f["file"], str(f["entity"]).lower()) for f in found}
-    named = {(file, address) for file, address in addressed if address in lists}
-    assert named == missing_lists(sent)
-    assert not {address for _, address in named} & recipients(sent.plan)
+    # one finding per (patch, section), its entries left out as evidence
+    assert len(found) == len({(f["patch"], f["entity"]) for f in found})
+    evidence = json.dumps([f["evidence"] for f in found])
+    named = {a.lower() for a in ADDRESS.findall(evidence)} & lists
+    assert named == {address for _, address in missing_lists(sent)}
+    assert not named & recipients(sent.plan)
 
 
 @NEEDS_TARBALL

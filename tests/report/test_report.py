@@ -186,3 +186,18 @@ def test_hostile_csv_cells_are_neutralised(hostile: Path) -> None:
             assert not frame[column].str.match(r"[=+\-@]").any(), (name, column)
     # git C-quotes this name in the diff header; whichever way it is read, it is a cell's text
     assert any("<img src=x onerror=alert(1)>" in path for path in files["path"])
+
+
+def test_static_and_model_verdicts_of_one_patch_share_its_row(reference: Path) -> None:
+    """Where the text check contradicts a patch's words (findings.csv), the model's verdict
+    on the same words shows beside it, in that patch's row of the first table."""
+    findings = pd.read_csv(reference / "findings.csv", keep_default_na=False)
+    contradicted = set(findings[findings["rule"] == "claim-mismatch"]["patch"].astype(int))
+    assert contradicted  # 1/4 calls itself a cleanup; the text check disagrees
+    page = (reference / "index.html").read_text(encoding="utf-8")
+    rows = page.split('<tr class="patch"')[1:]
+    for number, row in enumerate(rows, 1):
+        says = row.split('<td class="says">')[1].split("</td>")[0]
+        static = '<span class="by">static</span>words contradicted' in says
+        assert static == (number in contradicted), number
+        assert '<span class="by">model</span>' in says  # the reference has a model

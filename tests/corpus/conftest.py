@@ -1,0 +1,92 @@
+"""The corpus of real series in ../shared/corpus/, each run once per session in-process.
+
+The mails stay where they are (never copied into the repository); INDEX.json, written
+when the corpus was gathered, is the independent record of what each series holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from patchscope.cli import main
+from tests.conftest import SHARED
+
+CORPUS = SHARED / "corpus"
+INDEX = CORPUS / "INDEX.json"
+
+
+def require_corpus() -> None:
+    """Skip without the corpus, except in CI (CI=true), which must really run these tests."""
+    if INDEX.is_file():
+        return
+    reason = f"{CORPUS} is missing (the shared corpus of real series)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI=true, so the corpus tests may not be skipped")
+    pytest.skip(reason)
+
+
+def index() -> list[dict[str, Any]]:
+    if not INDEX.is_file():
+        return []
+    entries: list[dict[str, Any]] = json.loads(INDEX.read_text())
+    return entries
+
+
+def series_names() -> list[str]:
+    """Every series file, or one placeholder that skips when the corpus is missing."""
+    return [entry["file"] for entry in index()] or ["(corpus missing)"]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One command's exit code and what it printed."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        assert self.code in (0, 1), self.stderr
+        return json.loads(self.stdout)
+
+
+def run(*argv: str) -> Run:
+    """The command as a user types it, in this process; an exception escapes as a traceback."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    err = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+        out.flush()
+    return Run(code, out.buffer.getvalue().decode(), err.getvalue())  # type: ignore[attr-defined]
+
+
+@cache
+def command(name: str, series: str, *args: str) -> Run:
+    """Each command runs once per series per session, whichever test asks first."""
+    return run(name, str(CORPUS / series), "--offline", *args)
+
+
+@pytest.fixture
+def series(request: pytest.FixtureRequest) -> str:
+    require_corpus()
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def report_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("corpus-reports")
+
+
+def has_dot() -> bool:
+    return shutil.which("dot") is not None

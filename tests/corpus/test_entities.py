@@ -11,7 +11,6 @@ from __future__ import annotations
 import email.policy
 import mailbox
 import re
-import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,10 +20,8 @@ from typing import Any
 import pytest
 from unidiff import PatchSet
 
-from tests.corpus.conftest import CORPUS, command, require_corpus, series_names
+from tests.corpus.conftest import CORPUS, entities, series_names
 from tests.corpus.kernel_defs import defines
-from tests.integration.conftest import require_tarball
-from tests.integration.linux61 import TARBALL, TOP, UNTAR
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?")
 _PATCH_SUBJECT = re.compile(r"\[[^\]]*PATCH[^\]]*\]", re.IGNORECASE)
@@ -107,29 +104,6 @@ def _body(message: Any) -> str:
 def _side(hunk: Any, side: str) -> str:
     kept = " -" if side == "before" else " +"
     return "\n".join(line.value.rstrip("\n") for line in hunk if line.line_type in kept)
-
-
-def entities(series: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = command("entities", series, "--json").json()["entities"]
-    return found
-
-
-@pytest.fixture(scope="session")
-def linux61(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The files of Linux 6.1 the corpus' entities are reported in, in one tar run."""
-    require_corpus()
-    require_tarball(TARBALL)
-    paths = sorted({e["file"] for name in series_names() for e in entities(name)})
-    dest = tmp_path_factory.mktemp("linux61-corpus")
-    done = subprocess.run(
-        [*UNTAR, str(TARBALL), "-C", str(dest), "--strip-components=1"]
-        + [f"{TOP}/{path}" for path in paths],
-        capture_output=True,
-        text=True,
-    )
-    unexpected = [line for line in done.stderr.splitlines() if "Not found in archive" not in line]
-    assert done.returncode in (0, 2) and not [u for u in unexpected if "Exiting" not in u]
-    return dest
 
 
 def _real(entity: dict[str, Any], tree: Path, series: str) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import pytest
 
 from patchscope.cli import main
 from tests.conftest import SHARED
-from tests.integration.conftest import require_tarball
+from tests.integration.conftest import require, require_tarball
 from tests.integration.linux61 import TARBALL, TOP, UNTAR
 
 CORPUS = SHARED / "corpus"
@@ -29,13 +28,7 @@ INDEX = CORPUS / "INDEX.json"
 
 
 def require_corpus() -> None:
-    """Skip without the corpus, except in CI (CI=true), which must really run these tests."""
-    if INDEX.is_file():
-        return
-    reason = f"{CORPUS} is missing (the shared corpus of real series)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true, so the corpus tests may not be skipped")
-    pytest.skip(reason)
+    require(INDEX, "the shared corpus of real series", "the corpus tests")
 
 
 def index() -> list[dict[str, Any]]:

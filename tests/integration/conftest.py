@@ -22,11 +22,16 @@ MEMBERS = [
 
 def require_tarball(tarball: Path) -> None:
     """Skip without the tarball, except in CI (CI=true), which must really run these tests."""
-    if tarball.is_file():
+    require(tarball, "apt-get install linux-source-6.1", "the integration tests")
+
+
+def require(path: Path, how: str, tests: str) -> None:
+    """Skip when `path` is missing, saying `how` to get it; under CI=true, fail instead."""
+    if path.exists():
         return
-    reason = f"{tarball} is missing (apt-get install linux-source-6.1)"
+    reason = f"{path} is missing ({how})"
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true, so the integration tests may not be skipped")
+        pytest.fail(f"{reason}; CI=true, so {tests} may not be skipped")
     pytest.skip(reason)
 
 

@@ -56,6 +56,7 @@ _KEYWORDS = frozenset(_C_WORDS.split())
 _HINT_FUNCTION = re.compile(r"(?:[A-Za-z_]\w*[\s*]+)*([A-Za-z_]\w*)\s*\(")
 _BARE_TYPE = re.compile(r"[A-Za-z_][\w\s*]*")
 _CALL_START = re.compile(r"[A-Za-z_]\w*\s*\(")
+_UNTYPED = "int "
 _TOKEN = re.compile(r"(->|\.)?\s*\b([A-Za-z_]\w*)\b(\s*\()?")
 # A kernel annotation right before a type keyword (`static __always_inline struct page *f`)
 # or between a pointer's star and the function's name (`pte_t * __meminit f(`) sends
@@ -118,6 +119,9 @@ class _Plan:
     prefix: tuple[str, ...]
     suffix: tuple[str, ...]
     enclosing: str | None  # the function the piece starts in, from the hint
+    # put before a hint that starts with the function's name (`static void __init *` on
+    # the line above, unseen) so tree-sitter reads a definition; never part of a signature
+    made_up_type: str = ""
 
 
 def _plan(piece: Piece, lines: Sequence[str]) -> _Plan:
@@ -129,13 +133,16 @@ def _plan(piece: Piece, lines: Sequence[str]) -> _Plan:
         """What closes the comment and the blocks left open at the end of the piece."""
         return ("*/",) * shape.ends_in_comment + ("}" * max(0, depth + shape.end_brace) + end,)
 
+    untyped = bool(_CALL_START.match(hint))
     if _continues_header(hint, shape) or _follows_bare_type(hint, lines):
-        return _Plan((hint, *comment), closed(), None)
+        made_up = _UNTYPED if untyped else ""
+        return _Plan((made_up + hint, *comment), closed(), None, made_up)
     enclosing = hint_function(hint)
     if enclosing and next((line for line in lines if line.strip()), "") == "{":
-        # The piece opens the body of the function the hint names: a one-line hint
-        # is the whole header; a longer header is unseen, so a made-up one stands in.
-        header = hint if hint.count("(") == hint.count(")") else f"void {WRAPPER}(void)"
+        # The piece opens the body of the function the hint names: a one-line hint with
+        # its return type is the whole header; else a made-up one stands in.
+        whole = hint.count("(") == hint.count(")") and not untyped
+        header = hint if whole else f"void {WRAPPER}(void)"
         return _Plan((header, *comment), closed(), enclosing)
     if shape.min_brace < 0 or shape.first_code_indent:
         depth = _depth(shape)
@@ -214,6 +221,7 @@ class _PieceReader:
         self.guards = scan.guards(raw)
         plan = _plan(self.piece, self.lines)
         self.offset = len(plan.prefix)
+        self.made_up_type = plan.made_up_type
         self.enclosing = self.carried.enclosing(plan.enclosing)
         text = "\n".join((*plan.prefix, *self.lines, *plan.suffix))
         self.source = text.encode()
@@ -310,7 +318,7 @@ class _PieceReader:
         elif name in _KEYWORDS:  # `} else if (c) {` tree-sitter could not place: more body
             name, params = self.enclosing, frozenset()
         elif name is not None and declarator is not None and body is not None:
-            signature = fold(self._upto(node, declarator))
+            signature = fold(self._upto(node, declarator)).removeprefix(self.made_up_type)
             self._define(node, "function", name, signature, fold(self._text(body)))
         if body is not None:
             self._types(node.child_by_field_name("type"))
@@ -370,8 +378,8 @@ class _PieceReader:
                 self._define(node, "prototype", name, signature, "")
                 continue
             name = declared_name(target) or _defined_by_macro(node.child_by_field_name("type"))
-            if name is None or name in _KEYWORDS:  # `static noinline void` of a split header
-                continue
+            if name is None or name in _KEYWORDS or name == WRAPPER:
+                continue  # `static noinline void` of a split header, or the made-up wrapper
             kind: EntityKind = "extern" if "extern" in storage else "global"
             self._define(node, kind, name, signature, fold(self._text(value)) if value else "")
             for pair in _descendants(value, "initializer_pair") if value else ():

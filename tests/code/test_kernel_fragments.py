@@ -69,3 +69,30 @@ def test_split_header_type_is_no_global() -> None:
     """A hunk ending on `static noinline void` (the name on the next, unseen line)."""
     image = image_of("\tlocal_irq_restore(flags);\n}\n\nstatic noinline void\n")
     assert all(d.kind != "global" for d in image.definitions)
+
+
+def test_a_header_whose_type_is_on_the_line_above() -> None:
+    """git's hint is the column-0 line `__early_ioremap(...)`, its type on the unseen line
+    above: the piece is that function's body, its declarations are locals."""
+    body = "{\n\tunsigned long offset;\n\tint i, slot;\n\n\tslot = -1;\n"
+    hint = "__early_ioremap(resource_size_t phys_addr, unsigned long size, pgprot_t prot)"
+    image = image_of(body, start=103, section=hint)
+    assert [(d.kind, d.name, d.signature) for d in image.definitions] == [
+        ("function", "__early_ioremap", "")
+    ]
+    typed = image_of(body, start=103, section=f"void *{hint}")
+    assert [(d.kind, d.name) for d in typed.definitions] == [("function", "__early_ioremap")]
+
+
+def test_a_piece_continuing_an_untyped_header_keeps_its_signature() -> None:
+    lines = "\t\t\t\t\t\tunsigned int alloc_flags)\n{\n\tint current_order;\n"
+    hint = "__rmqueue_fallback(struct zone *zone, int order, int start_migratetype,"
+    image = image_of(lines, start=3034, section=hint)
+    assert [(d.kind, d.name, d.signature) for d in image.definitions] == [
+        (
+            "function",
+            "__rmqueue_fallback",
+            "__rmqueue_fallback(struct zone *zone, int order, int start_migratetype, "
+            "unsigned int alloc_flags)",
+        )
+    ]

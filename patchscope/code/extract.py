@@ -374,6 +374,8 @@ class _PieceReader:
                 value = declarator.child_by_field_name("value")
             signature = fold(f"{self._head(node)} {self._text(target)}")
             name = function_name(target)
+            if name in _KEYWORDS:  # `} else if (c)` past an unseen block, read as a prototype
+                continue
             if name is not None:
                 self._define(node, "prototype", name, signature, "")
                 continue

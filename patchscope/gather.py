@@ -20,6 +20,7 @@ from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, sort_findings
 from patchscope.ingest.manifest import read_manifest
 from patchscope.ingest.series import Series
+from patchscope.ingest.signoff import RULES as SIGNOFF_RULES
 from patchscope.pipeline import Analysis, analyse
 
 if TYPE_CHECKING:
@@ -49,7 +50,12 @@ class Gathered:
 def static_findings(analysis: Analysis) -> list[Finding]:
     """Ingestion's, the static checks' and the base tree's findings, in one sorted list."""
     verified = analysis.verified
-    found = [*verified.findings, *run_checks(verified.series, analysis.facts, analysis.tree)]
+    ingested = list(verified.findings)
+    if analysis.tree is not None and analysis.tree.signoffs is not None:
+        # who is who is the tree's .mailmap's to say, not the addresses alone
+        ingested = [f for f in ingested if f.rule not in SIGNOFF_RULES]
+        ingested += analysis.tree.signoffs
+    found = [*ingested, *run_checks(verified.series, analysis.facts, analysis.tree)]
     if analysis.tree is not None:
         found += analysis.tree.findings
     return sort_findings(found)

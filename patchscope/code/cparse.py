@@ -36,6 +36,8 @@ def fold(text: str) -> str:
 def declared_name(node: Node | None) -> str | None:
     """The identifier a (possibly pointer/array/function) declarator declares."""
     while node is not None:
+        if node.is_missing:  # tree-sitter's stand-in for a name the text lacks
+            return None
         if node.type in ("identifier", "field_identifier", "type_identifier"):
             return node_text(node)
         if node.type == "parenthesized_declarator":  # `(*fn)(...)`: no field names inside

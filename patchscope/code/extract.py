@@ -56,12 +56,16 @@ _KEYWORDS = frozenset(_C_WORDS.split())
 _HINT_FUNCTION = re.compile(r"(?:[A-Za-z_]\w*[\s*]+)*([A-Za-z_]\w*)\s*\(")
 _BARE_TYPE = re.compile(r"[A-Za-z_][\w\s*]*")
 _CALL_START = re.compile(r"[A-Za-z_]\w*\s*\(")
+_UNTYPED = "int "
 _TOKEN = re.compile(r"(->|\.)?\s*\b([A-Za-z_]\w*)\b(\s*\()?")
 # A kernel annotation right before a type keyword (`static __always_inline struct page *f`)
-# sends tree-sitter astray; it is blanked for parsing only, signatures keep it.
+# or between a pointer's star and the function's name (`pte_t * __meminit f(`) sends
+# tree-sitter astray; it is blanked for parsing only, signatures keep it.
 _ANNOTATION = re.compile(
     r"\b__\w+(?=\s+(?:struct|union|enum|unsigned|signed|int|long|short|char|void|bool|const)\b)"
+    r"|(?<=\*)\s*__\w+(?=\s+[A-Za-z_]\w*\s*\()"
 )
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _ALL_CAPS = re.compile(r"[A-Z_][A-Z0-9_]*[A-Z][A-Z0-9_]*")
 
 
@@ -115,6 +119,9 @@ class _Plan:
     prefix: tuple[str, ...]
     suffix: tuple[str, ...]
     enclosing: str | None  # the function the piece starts in, from the hint
+    # put before a hint that starts with the function's name (`static void __init *` on
+    # the line above, unseen) so tree-sitter reads a definition; never part of a signature
+    made_up_type: str = ""
 
 
 def _plan(piece: Piece, lines: Sequence[str]) -> _Plan:
@@ -126,19 +133,23 @@ def _plan(piece: Piece, lines: Sequence[str]) -> _Plan:
         """What closes the comment and the blocks left open at the end of the piece."""
         return ("*/",) * shape.ends_in_comment + ("}" * max(0, depth + shape.end_brace) + end,)
 
+    untyped = bool(_CALL_START.match(hint))
     if _continues_header(hint, shape) or _follows_bare_type(hint, lines):
-        return _Plan((hint, *comment), closed(), None)
+        made_up = _UNTYPED if untyped else ""
+        return _Plan((made_up + hint, *comment), closed(), None, made_up)
     enclosing = hint_function(hint)
     if enclosing and next((line for line in lines if line.strip()), "") == "{":
-        # The piece opens the body of the function the hint names: a one-line hint
-        # is the whole header; a longer header is unseen, so a made-up one stands in.
-        header = hint if hint.count("(") == hint.count(")") else f"void {WRAPPER}(void)"
+        # The piece opens the body of the function the hint names: a one-line hint with
+        # its return type is the whole header; else a made-up one stands in.
+        whole = hint.count("(") == hint.count(")") and not untyped
+        header = hint if whole else f"void {WRAPPER}(void)"
         return _Plan((header, *comment), closed(), enclosing)
     if shape.min_brace < 0 or shape.first_code_indent:
         depth = _depth(shape)
         if hint.endswith("{") and enclosing is None:  # inside a struct or an initializer
             return _Plan((hint + "{" * (depth - 1), *comment), closed(depth, ";"), None)
-        opener = f"void {WRAPPER}(void) " + "{" * depth
+        # inner blocks open as `if` statements, so a `} else {` that ends one still parses
+        opener = f"void {WRAPPER}(void) {{" + " if (1) {" * (depth - 1)
         return _Plan((opener, *comment), closed(depth), enclosing)
     return _Plan(comment, closed(), None)
 
@@ -210,6 +221,7 @@ class _PieceReader:
         self.guards = scan.guards(raw)
         plan = _plan(self.piece, self.lines)
         self.offset = len(plan.prefix)
+        self.made_up_type = plan.made_up_type
         self.enclosing = self.carried.enclosing(plan.enclosing)
         text = "\n".join((*plan.prefix, *self.lines, *plan.suffix))
         self.source = text.encode()
@@ -260,6 +272,8 @@ class _PieceReader:
     # -- file scope ----------------------------------------------------------
 
     def _file_scope(self, node: Node) -> None:
+        if node.type == "ERROR" and self._broken_function(node):
+            return
         for child in node.children:
             kind = child.type
             if kind == "function_definition":
@@ -270,6 +284,8 @@ class _PieceReader:
                 self._macro(child)
             elif kind in ("struct_specifier", "union_specifier", "type_definition"):
                 self._types(child)
+            elif kind == "compound_statement":  # a body whose header did not parse: no globals
+                self._body(child, _Scope(None, _local_names(child)))
             else:
                 self._file_scope(child)
 
@@ -299,8 +315,10 @@ class _PieceReader:
             params = hint_parameters(self.piece.section)
             if name is not None and body is not None:
                 self._partial_function(name, body)
+        elif name in _KEYWORDS:  # `} else if (c) {` tree-sitter could not place: more body
+            name, params = self.enclosing, frozenset()
         elif name is not None and declarator is not None and body is not None:
-            signature = fold(self._upto(node, declarator))
+            signature = fold(self._upto(node, declarator)).removeprefix(self.made_up_type)
             self._define(node, "function", name, signature, fold(self._text(body)))
         if body is not None:
             self._types(node.child_by_field_name("type"))
@@ -308,6 +326,24 @@ class _PieceReader:
             self._body(body, scope)
             closed = self._inside(body) and not _missing_end(body)
             self.open_function = None if closed else name
+
+    def _broken_function(self, node: Node) -> bool:
+        """A function's header and the statements tree-sitter gave up on after it (a piece
+        ending inside `do {`): still that function's body, its declarations locals."""
+        children = node.children
+        at = next((i for i, c in enumerate(children) if c.type == "function_declarator"), None)
+        if at is None:
+            return False
+        name = function_name(children[at])
+        if name == WRAPPER:
+            name = self.enclosing
+            if name is not None:
+                self._partial_function(name, node)
+        scope = _Scope(name, _parameter_names(children[at]) | _local_names(node))
+        for child in children[at + 1 :]:
+            self._statement(child, scope)
+        self.open_function = name
+        return True
 
     def _partial_function(self, name: str, body: Node) -> None:
         """The function a mid-body piece belongs to: its header is not shown."""
@@ -338,12 +374,14 @@ class _PieceReader:
                 value = declarator.child_by_field_name("value")
             signature = fold(f"{self._head(node)} {self._text(target)}")
             name = function_name(target)
+            if name in _KEYWORDS:  # `} else if (c)` past an unseen block, read as a prototype
+                continue
             if name is not None:
                 self._define(node, "prototype", name, signature, "")
                 continue
-            name = declared_name(target)
-            if name is None:
-                continue
+            name = declared_name(target) or _defined_by_macro(node.child_by_field_name("type"))
+            if name is None or name in _KEYWORDS or name == WRAPPER:
+                continue  # `static noinline void` of a split header, or the made-up wrapper
             kind: EntityKind = "extern" if "extern" in storage else "global"
             self._define(node, kind, name, signature, fold(self._text(value)) if value else "")
             for pair in _descendants(value, "initializer_pair") if value else ():
@@ -550,6 +588,20 @@ class _PieceReader:
         if _is_free(name, scope) and not is_all_caps(name):
             line = self._line(value)
             self.assignments.append(Assignment(node_text(member), name, self.path, line))
+
+
+def _defined_by_macro(kind: Node | None) -> str | None:
+    """The variable a definer macro names: `DEFINE_PER_CPU(struct pcp, boot_pageset)`.
+
+    tree-sitter reads the macro as a type and finds no declarator; the kernel's definers
+    (DEFINE_PER_CPU*, DECLARE_BITMAP, ...) name the variable in their last argument that
+    is a plain identifier.
+    """
+    if kind is None or kind.type != "macro_type_specifier":
+        return None
+    _, _, arguments = node_text(kind).partition("(")
+    words = [a.strip().rstrip(")").strip() for a in arguments.split(",")]
+    return next((w for w in reversed(words) if _IDENTIFIER.fullmatch(w)), None)
 
 
 def _token_kind(member: bool, call: bool, name: str) -> ReferenceKind:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 _CONDITIONAL = re.compile(r"\s*#\s*(ifdef|ifndef|if|elif|else|endif)\b(.*)")
 _DEFINE = re.compile(r"\s*#\s*define\s+(\w+)")
 _COMMENT_MIDDLE = re.compile(r"\s*\*(\s|$)")
+_LABEL = re.compile(r"[A-Za-z_]\w*:\s*(?:$|/[*/])")
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,9 @@ def shape(lines: Sequence[str]) -> Shape:
     scanner = _Scanner(text, _starts_in_comment(text))
     scanner.run()
     code_rows = sorted(scanner.code_rows)
-    first = lines[code_rows[0]].expandtabs(8) if code_rows else ""
+    # a label sits in column 0 whatever its depth (kernel style): the code after it tells
+    indented = [r for r in code_rows if not _LABEL.match(lines[r])]
+    first = lines[indented[0]].expandtabs(8) if indented else ""
     width = len(first) - len(first.lstrip())
     after_close = [r for r in code_rows if scanner.close_row is not None and r > scanner.close_row]
     return Shape(

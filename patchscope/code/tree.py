@@ -271,6 +271,8 @@ class TreeFacts:
     prototypes: tuple[Site, ...]  # sites of functions whose prototype the series changes
     maintainers: tuple[FileSections, ...]  # MAINTAINERS sections of each touched file
     findings: tuple[Finding, ...]
+    # the sign-off findings judged by the tree's .mailmap; None when it has none
+    signoffs: tuple[Finding, ...] | None = None
 
 
 def tree_facts(series: Series, facts: SeriesFacts, tree: Tree) -> TreeFacts:
@@ -300,4 +302,21 @@ def tree_facts(series: Series, facts: SeriesFacts, tree: Tree) -> TreeFacts:
         prototypes=prototype_sites_among(found, shapes),
         maintainers=sections,
         findings=tuple(sort_findings(findings)),
+        signoffs=_signoffs(series, tree),
+    )
+
+
+def _signoffs(series: Series, tree: Tree) -> tuple[Finding, ...] | None:
+    """Every patch's sign-offs again, with the tree's .mailmap saying who is who."""
+    from patchscope.code.mailmap import read_mailmap
+    from patchscope.ingest.signoff import signoff_findings
+
+    text = tree.read(".mailmap")
+    if text is None:
+        return None
+    same = read_mailmap(text).same
+    return tuple(
+        f
+        for p in series.patches
+        for f in signoff_findings(p.number, p.author, p.sender, p.signed_off_by, same)
     )

@@ -20,9 +20,10 @@ from patchscope.baseline import FILE_NAME, Judged, baseline_at, git_top, judge
 from patchscope.errors import EXIT_CLEAN, EXIT_FINDINGS, PatchscopeError
 from patchscope.findings import Finding
 from patchscope.hooks.install import HookError
+from patchscope.ingest.signoff import RULES as SIGNOFF_RULES
 
 # Findings about the commit message; a staged diff has none yet (commit-msg judges it).
-MESSAGE_RULES = frozenset({"signoff-missing", "signoff-author", "signoff-order", "claim-mismatch"})
+MESSAGE_RULES = SIGNOFF_RULES | {"claim-mismatch"}
 _NULL_SHA = re.compile(r"0+")
 # The options that make `git diff --cached` print a plain patch whatever the user configured.
 _DIFF_OPTIONS = (

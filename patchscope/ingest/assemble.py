@@ -16,6 +16,7 @@ from patchscope.ingest.mail import Mail, Person, Unreadable
 from patchscope.ingest.postings import Posting, Sent, find_postings, latest_posting, same_series
 from patchscope.ingest.quotes import locate_quotes
 from patchscope.ingest.series import Cover, GivenTrailer, Patch, Reply, Series
+from patchscope.ingest.signoff import signoff_findings
 from patchscope.ingest.subject import LARGEST_COUNT, parse_subject
 from patchscope.ingest.trailers import (
     BodyParts,
@@ -285,7 +286,7 @@ def _build_patch(pm: _PatchMail, number: int, total: int, findings: list[Finding
     trailers = parse_trailers(pm.parts.message)
     signed = tuple(t.person for t in trailers if t.name == "Signed-off-by" and t.person)
     author = pm.parts.in_body_from or pm.mail.sender
-    own.extend(_signoff_findings(number, author, pm.mail.sender, signed))
+    own.extend(signoff_findings(number, author, pm.mail.sender, signed))
     findings.extend(own)
     return Patch(
         number=number,
@@ -307,48 +308,6 @@ def _build_patch(pm: _PatchMail, number: int, total: int, findings: list[Finding
         computed=computed,
         malformed=parsed.malformed or not pm.parts.diff.strip(),
     )
-
-
-def _same(a: Person, b: Person) -> bool:
-    return a.email.lower() == b.email.lower()
-
-
-def _signoff_findings(
-    number: int, author: Person, sender: Person, signed: tuple[Person, ...]
-) -> list[Finding]:
-    """The author must sign off, and whoever sends it on signs last."""
-    if not signed:
-        return [
-            Finding(
-                rule="signoff-missing",
-                severity="error",
-                patch=number,
-                message="no Signed-off-by",
-            )
-        ]
-    out: list[Finding] = []
-    if not any(_same(author, p) for p in signed):
-        out.append(
-            Finding(
-                rule="signoff-author",
-                severity="error",
-                patch=number,
-                message=f"author {author.name} <{author.email}> did not sign off",
-            )
-        )
-    if sender.email and not _same(sender, signed[-1]):
-        out.append(
-            Finding(
-                rule="signoff-order",
-                severity="warning",
-                patch=number,
-                message=(
-                    f"sender {sender.name} <{sender.email}> is not the last Signed-off-by "
-                    f"(last is {signed[-1].name} <{signed[-1].email}>)"
-                ),
-            )
-        )
-    return out
 
 
 def _unquoted(body: str) -> str:

@@ -234,8 +234,10 @@ def test_indented_piece_under_a_label_hint_has_no_globals() -> None:
         ("write", "start", None),
         ("use", "base", None),
     }
-    twin = image_of(lines.replace("\t", ""), start=70, section="retry:")
+    twin = image_of("int ret;\n\nstart = base;\n", start=70, section="retry:")
     assert {d.name for d in twin.definitions} == {"ret"}  # at file scope a declaration is a global
+    block = image_of(lines.replace("\t", ""), start=70, section="retry:")
+    assert block.definitions == ()  # a block at file scope is a body whose header is unseen
 
 
 def test_piece_in_the_middle_of_a_long_comment() -> None:

@@ -234,3 +234,34 @@ def test_a_model_that_fails_is_a_finding(
     (row,) = findings[findings["rule"] == "model-failed"].itertuples()
     assert row.severity == "warning" and "MHP_MEMMAP_FROM_RANGE" in row.message
     assert 'id="model"' not in (out / "index.html").read_text()
+
+
+def _static_says(page: str, number: int) -> str:
+    row = page.split('<tr class="patch"')[number]
+    return row.split('<td class="says">')[1].split("</td>")[0]
+
+
+def test_without_a_model_the_static_check_judges_the_words_alone(
+    git_series: GitSeries, tmp_path: Path
+) -> None:
+    """The toy's 4/4 says "rename" in its subject and only renames: no static finding, and
+    no model verdict beside it; the same patch doubling the value it adds is contradicted,
+    with claim-mismatch's severity."""
+    subject = "mm: rename counter to nr_added"
+    assert f"[PATCH 4/4] {subject}" in " ".join(git_series.mbox.read_text().split())
+    out = tmp_path / "r"
+    assert main(["report", str(git_series.mbox), "-o", str(out), "--offline"]) == 0
+    says = _static_says((out / "index.html").read_text(), 4)
+    assert '<span class="by">static</span>&#34;rename&#34; no finding</div>' in says
+    assert "model" not in says
+    text = git_series.mbox.read_text()
+    doubled = tmp_path / "doubled.mbox"
+    doubled.write_text(text.replace("+\tnr_added += n;", "+\tnr_added += 2 * n;"))
+    out = tmp_path / "d"
+    assert main(["report", str(doubled), "-o", str(out), "--offline"]) == 0
+    findings = pd.read_csv(out / "findings.csv", keep_default_na=False)
+    (row,) = findings[findings["rule"] == "claim-mismatch"].itertuples()
+    says = _static_says((out / "index.html").read_text(), int(row.patch))
+    severity = f'<span class="sev-{row.severity}">({row.severity})</span>'
+    shown = f"&#34;rename&#34; contradicted {severity}"
+    assert shown in says and 'class="bad"' in says

@@ -9,7 +9,7 @@ gives the same findings and fingerprints on every run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,12 +35,23 @@ MODEL_FAILED = "model-failed"  # the series has a model, but it could not replay
 
 
 @dataclass(frozen=True)
+class ModelRun:
+    """The model's stages of a series and every verdict scenario replayed at each: run once,
+    for the findings and for the page's verdicts alike."""
+
+    module: str
+    stages: tuple[Stage, ...]
+    replays: Mapping[tuple[Scenario, int], Replay]
+
+
+@dataclass(frozen=True)
 class Gathered:
     """A series' analysis and every finding of it, judged against the baseline."""
 
     analysis: Analysis
     judged: tuple[Judged, ...]
     model: str | None = None  # the stage module whose findings are in; None: none run
+    run: ModelRun | None = None  # the model's replays; None: no model, or it failed
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -82,28 +93,37 @@ def model_of(series: Series, source: str) -> str | None:
     return next((models[i] for i in ids if i in models), None)
 
 
+def run_model(series: Series, module: str, facts: SeriesFacts | None = None) -> ModelRun:
+    """The series' stages from `module` and the verdict scenarios replayed at every stage;
+    a PatchscopeError when the model cannot replay the series."""
+    from patchscope.model.memory_hotplug.stages import series_model
+    from patchscope.model.verdicts import replay_stages
+
+    stages = tuple(series_model(series, module, facts))
+    return ModelRun(module, stages, replay_stages(stages))
+
+
 def model_findings(
     series: Series,
     module: str,
     budget: Budget | None = None,
-    replays: Mapping[tuple[Scenario, int], Replay] | None = None,
-    stages: Sequence[Stage] | None = None,
+    run: ModelRun | None = None,
     facts: SeriesFacts | None = None,
-) -> list[Finding]:
-    """The model's findings, or one `model-failed` warning when it cannot replay the series
-    (the rest stands without it). Replays, stages and code facts a caller has are reused."""
+) -> tuple[list[Finding], ModelRun | None]:
+    """The model's findings and its run (a caller's `run` is reused), or one `model-failed`
+    warning and no run when it cannot replay the series (the rest stands without it)."""
     from patchscope.model.findings import DEFAULT_BUDGET
     from patchscope.model.findings import model_findings as found_by_model
-    from patchscope.model.memory_hotplug.stages import series_model
-    from patchscope.model.verdicts import claim_findings, replay_stages
+    from patchscope.model.verdicts import claim_findings
 
     try:
-        chosen = series_model(series, module, facts) if stages is None else stages
-        ran = replay_stages(chosen) if replays is None else replays
-        found = found_by_model(chosen, ran, DEFAULT_BUDGET if budget is None else budget)
-        return sort_findings([*found, *claim_findings(series, ran)])
+        ran = run_model(series, module, facts) if run is None else run
+        found = found_by_model(
+            ran.stages, ran.replays, DEFAULT_BUDGET if budget is None else budget
+        )
+        return sort_findings([*found, *claim_findings(series, ran.replays)]), ran
     except PatchscopeError as exc:
-        return [Finding(MODEL_FAILED, "warning", str(exc))]
+        return [Finding(MODEL_FAILED, "warning", str(exc))], None
 
 
 def gather(
@@ -132,9 +152,9 @@ def judged(
     """The findings of an analysis already made (the report has its own), judged."""
     found = static_findings(analysis)
     module = model_of(analysis.verified.series, source) if model else None
+    run = None
     if module is not None:
         series = analysis.verified.series
-        found = sort_findings(
-            [*found, *model_findings(series, module, budget, facts=analysis.facts)]
-        )
-    return Gathered(analysis, tuple(judge(found, waivers)), module)
+        by_model, run = model_findings(series, module, budget, facts=analysis.facts)
+        found = sort_findings([*found, *by_model])
+    return Gathered(analysis, tuple(judge(found, waivers)), module, run)

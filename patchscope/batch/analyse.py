@@ -120,9 +120,8 @@ def _analysed(task: SeriesTask) -> SeriesResult:
         except PatchscopeError as exc:  # as in the report: the rest stands without the model
             findings = sort_findings([*findings, Finding(MODEL_FAILED, "warning", str(exc))])
         else:
-            findings = sort_findings(
-                [*findings, *model_findings(series, model.module, facts=facts)]
-            )
+            by_model, _ = model_findings(series, model.module, facts=facts)
+            findings = sort_findings([*findings, *by_model])
     return SeriesResult(
         key=task.key,
         source=task.source,

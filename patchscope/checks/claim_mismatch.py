@@ -11,7 +11,7 @@ changes is proved equal.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from patchscope.checks import kernel_facts
 from patchscope.checks.cexpr import is_identifier
@@ -22,10 +22,11 @@ from patchscope.checks.verdict import Budget
 from patchscope.code.model import PatchFacts, SeriesFacts
 from patchscope.code.tree import TreeFacts
 from patchscope.diff.model import FileDiff, Hunk
-from patchscope.findings import Finding
+from patchscope.findings import Finding, Severity
 from patchscope.ingest.series import Patch, Series
 
 RULE = "claim-mismatch"
+SEVERITY: Severity = "warning"  # a counterexample's: the diff may differ where no caller goes
 PROVED = "nfc-proved"
 NOT_PROVED = "nfc-not-proved"
 
@@ -90,6 +91,17 @@ def claims(patch: Patch) -> Iterator[tuple[str, str]]:
             yield claim, quoted
 
 
+def verdict_on(claim: str, patch: int, findings: Iterable[Finding]) -> str:
+    """What this check found on one claim of a patch, among `findings`: "contradicted" (a
+    counterexample), "not proved", "proved", or "no finding" (nothing it could compare)."""
+    said = f'"{claim}"'
+    rules = {f.rule for f in findings if f.patch == patch and said in f.message}
+    for rule, outcome in ((RULE, "contradicted"), (NOT_PROVED, "not proved"), (PROVED, "proved")):
+        if rule in rules:
+            return outcome
+    return "no finding"
+
+
 def _says(pattern: re.Pattern[str], line: str, anywhere: bool) -> bool:
     if anywhere:
         return pattern.search(line) is not None
@@ -108,7 +120,7 @@ def _judge(
         rename = next(q for c, q in said if c == "rename")
         yield Finding(
             rule=RULE,
-            severity="warning",
+            severity=SEVERITY,
             message='the message says "rename" but the patch changes more than names',
             patch=number,
             file=odd.file,
@@ -140,7 +152,7 @@ def _refutation(number: int, claim: str, quoted: str, c: Comparison) -> Finding:
     evidence += _cited(c.sources)
     return Finding(
         rule=RULE,
-        severity="warning",
+        severity=SEVERITY,
         message=f'the message says "{claim}" but the patch {what}: they differ where '
         + ", ".join(v.counterexample or ("for any input",)),
         patch=number,

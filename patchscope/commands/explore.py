@@ -41,5 +41,5 @@ def main(args: argparse.Namespace) -> int:
         arches=tuple(args.arch or DEFAULT_BUDGET.arches),
         stage=args.stage,
     )
-    found = model_findings(series, module, budget)
+    found, _ = model_findings(series, module, budget)
     return report(judge(found, None), as_json=args.json, fail_on="error")

@@ -16,7 +16,9 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from patchscope.checks.claim_mismatch import SEVERITY as STATIC_SEVERITY
 from patchscope.checks.claim_mismatch import claims as said_claims
+from patchscope.checks.claim_mismatch import verdict_on
 from patchscope.diff.model import Diffstat
 from patchscope.findings import Finding
 from patchscope.ingest.series import Patch, Series
@@ -112,7 +114,7 @@ class ClaimVerdict:
 
     claim: str
     line: str  # the words that make it
-    static: str  # "contradicted" or "holds" (claim-mismatch on the diff)
+    static: str  # claim_mismatch.verdict_on: "contradicted", "not proved", "proved", "no finding"
     model: str  # "contradicted", "holds" or "not exercised"
     why: tuple[str, ...]  # the model's evidence: changed scenarios, functions not run
 
@@ -121,8 +123,14 @@ class ClaimVerdict:
         if self.model == "contradicted":
             return "error"
         if self.static == "contradicted" or self.model == "not exercised":
-            return "warning"
+            return STATIC_SEVERITY
         return "info"
+
+    @property
+    def contradictions(self) -> tuple[tuple[str, str], ...]:
+        """(judge, severity) of each side that contradicts the claim, the model's first."""
+        sides = (("model", self.model, "error"), ("static", self.static, STATIC_SEVERITY))
+        return tuple((by, weight) for by, said, weight in sides if said == "contradicted")
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -313,20 +321,15 @@ def _judged(
 ) -> ClaimVerdict:
     """A claim holds on the model only when no scenario changes and every modelled function
     the patch changes ran; the functions the model does not have are always named."""
-    said = f'"{claim}"'
-    flagged = any(f.patch == patch and said in f.message for f in static)
+    on_diff = verdict_on(claim, patch, static)
     not_modelled = [f"not modelled: {', '.join(missing)}"] if missing else []
     if deltas:
         why = [line for d in deltas for line in delta_lines(d)]
-        return ClaimVerdict(claim, line, _static(flagged), "contradicted", (*why, *not_modelled))
+        return ClaimVerdict(claim, line, on_diff, "contradicted", (*why, *not_modelled))
     if unreached:
         why = [f"no scenario runs: {', '.join(unreached)}", *not_modelled]
-        return ClaimVerdict(claim, line, _static(flagged), "not exercised", tuple(why))
-    return ClaimVerdict(claim, line, _static(flagged), "holds", tuple(not_modelled))
-
-
-def _static(flagged: bool) -> str:
-    return "contradicted" if flagged else "holds"
+        return ClaimVerdict(claim, line, on_diff, "not exercised", tuple(why))
+    return ClaimVerdict(claim, line, on_diff, "holds", tuple(not_modelled))
 
 
 def delta_lines(d: ScenarioDelta) -> list[str]:
@@ -369,5 +372,9 @@ def verdicts(series: Series, stages: Sequence[Stage], graph: nx.MultiDiGraph) ->
 
     replays = replay_stages(stages)
     static = claim_mismatch.check(series, series_facts(series))
-    known = {*registered_functions(), *(name for s in stages for name in s.overrides)}
-    return [verdict(p, replays, graph, static, known) for p in series.patches]
+    return [verdict(p, replays, graph, static, known_functions(stages)) for p in series.patches]
+
+
+def known_functions(stages: Sequence[Stage]) -> set[str]:
+    """The kernel functions the model has: the base model's and those a stage overrides."""
+    return {*registered_functions(), *(name for s in stages for name in s.overrides)}

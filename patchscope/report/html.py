@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from patchscope import __version__
+from patchscope.checks.claim_mismatch import SEVERITY, claims, verdict_on
 from patchscope.diff.model import Diffstat
 from patchscope.diff.rangediff import marker
 from patchscope.findings import SEVERITY_RANK, Finding
@@ -35,6 +36,18 @@ class Judgement:
     text: str
     ok: bool | None  # None: nothing to judge
     by: str = ""  # who judged a claim in words: "static" (the text check) or "model"
+    severity: str = ""  # a contradiction's: the model's an error, the static check's a warning
+
+
+# Each judge's outcome on a claim: True holds, False contradicted, None undecided.
+_OUTCOME_OK: dict[str, bool | None] = {
+    "holds": True,
+    "proved": True,
+    "contradicted": False,
+    "not exercised": None,
+    "not proved": None,
+    "no finding": None,
+}
 
 
 @dataclass(frozen=True)
@@ -214,12 +227,20 @@ def _stat(content: Content, p: Patch) -> Judgement:
 
 
 def _verdicts(content: Content, p: Patch) -> tuple[Judgement, ...]:
-    """What the patch says about itself, judged by the model and by the static claim
-    check; where both judge and disagree, both show, the model's contradiction first (it
-    replayed the code; the text check only read it)."""
+    """Each promise of the patch about itself, judged by the model and by the static claim
+    check side by side (the static check alone without a model); contradictions first, the
+    model's (an error: it replayed the code; the text check only read it) before the static
+    one (a warning)."""
+    verdict = content.model.verdicts.get(p.number) if content.model else None
     words: list[Judgement] = []
-    if content.model and p.number in content.model.verdicts:
-        words.append(Judgement(*content.model.verdicts[p.number], by="model"))
-    if any(f.rule == "claim-mismatch" for f in content.patch_findings(p.number)):
-        words.append(Judgement("words contradicted", False, by="static"))
+    if verdict is None:
+        for claim, _ in claims(p):
+            outcome = verdict_on(claim, p.number, content.findings)
+            weight = SEVERITY if outcome == "contradicted" else ""
+            words.append(Judgement(f'"{claim}" {outcome}', _OUTCOME_OK[outcome], "static", weight))
+    for c in verdict.claims if verdict else ():
+        weights = dict(c.contradictions)
+        for by, outcome in (("model", c.model), ("static", c.static)):
+            text = f'"{c.claim}" {outcome}'
+            words.append(Judgement(text, _OUTCOME_OK[outcome], by, weights.get(by, "")))
     return tuple(sorted(words, key=lambda j: (j.ok is not False, j.by != "model")))

@@ -1,7 +1,8 @@
 """The report's optional model section: claims replayed, and what each patch changes.
 
-The semantic model (patchscope.model) knows only some series; for the others, or when
-the model cannot be imported, the report leaves this section out and says nothing more.
+The semantic model (patchscope.model) knows only some series; for the others, or when it
+could not replay the series (gather's `model-failed`), the report leaves this section out.
+The scenarios' replays come from gather, which ran them for the model's findings.
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from patchscope.findings import Finding
 from patchscope.ingest.series import Series
 from patchscope.report.behaviour import Agreement, summarise
 
 if TYPE_CHECKING:
     import networkx as nx
 
+    from patchscope.gather import ModelRun
     from patchscope.model.claims import ClaimResult
     from patchscope.model.memory_hotplug.flows import FlowParams
     from patchscope.model.memory_hotplug.kernel import Kernel
     from patchscope.model.memory_hotplug.stages import Stage
     from patchscope.model.verdicts import Scenario, Verdict
 
-# The words of a patch about itself that promise its behaviour stays as it was.
-_UNCHANGED_WORDS = ("no functional change", "rename", "cleanup")
 # The flow charted step by step, with the flow's default parameters (x86_64, 2 GiB at 4 GiB).
 CHART_FLOW = "lifecycle"
 # Zone counters summed from each step's deltas (a zone's spanned pages outlive an offline,
@@ -85,30 +86,34 @@ class ModelPart:
     behaviour: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     # patch -> the same delta said once per change, with the arches or scenarios seeing it
     summary: Mapping[int, tuple[Agreement, ...]] = field(default_factory=dict)
-    # patch -> the verdict on the patch's own words, and whether they hold (None: no promise)
-    verdicts: Mapping[int, tuple[str, bool | None]] = field(default_factory=dict)
+    # patch -> its verdict: each promise judged by the model and the static check, and which
+    # changed functions ran, were not reached, or are not modelled
+    verdicts: Mapping[int, Verdict] = field(default_factory=dict)
     charts: tuple[StepChart, ...] = ()  # CHART_FLOW step by step, one chart per counter
 
 
-def model_part(source: str, series: Series, graph: nx.MultiDiGraph) -> ModelPart | None:
-    """The model's results for the series SOURCE names, or None when it has no model."""
-    try:
-        from patchscope.model.claims import check_claims, model_replayer, read_claims
-        from patchscope.model.memory_hotplug.stages import NoModelError, model_name, series_model
-        from patchscope.model.verdicts import replay_stages, verdict
-    except ImportError:  # the model is an optional part of an installation
+def model_part(
+    source: str,
+    series: Series,
+    graph: nx.MultiDiGraph,
+    run: ModelRun | None,
+    static: Sequence[Finding] = (),
+) -> ModelPart | None:
+    """The model's results for the series, from the replays `gather` ran (None: it ran none);
+    `static` are the series' findings, whose claim check stands beside the model's verdicts.
+    The claims checked are a manifest's, when SOURCE is one."""
+    if run is None:
         return None
-    module = model_name(source)
-    if module is None:
-        return None
-    try:
-        stages = series_model(series, module)
-    except NoModelError:
-        return None
-    results = check_claims(series, read_claims(Path(source)), model_replayer(stages))
-    replays = replay_stages(stages)
-    judged = [verdict(p, replays, graph) for p in series.patches]
-    observed = {key: r.observables for key, r in replays.items()}
+    from patchscope.model.claims import check_claims, model_replayer, read_claims
+    from patchscope.model.verdicts import known_functions, verdict
+
+    stages = run.stages
+    manifest = Path(source)
+    claims = read_claims(manifest) if manifest.suffix == ".toml" and manifest.is_file() else ()
+    results = check_claims(series, claims, model_replayer(stages))
+    known = known_functions(stages)
+    judged = [verdict(p, run.replays, graph, static, known) for p in series.patches]
+    observed = {key: r.observables for key, r in run.replays.items()}
     return dataclasses.replace(part_of(results, judged, observed), charts=flow_charts(stages))
 
 
@@ -200,6 +205,8 @@ def part_of(
     observed: Mapping[tuple[Scenario, int], Mapping[str, Any]],
 ) -> ModelPart:
     """The model's values flattened to what the page and the tables show."""
+    from patchscope.model.verdicts import delta_lines
+
     stages = tuple(
         StageRow(stage, scenario.label, name, str(value))
         for (scenario, stage), observables in sorted(
@@ -210,9 +217,9 @@ def part_of(
     return ModelPart(
         claims=tuple(_claim_row(r) for r in results),
         stages=stages,
-        behaviour={v.patch: _delta_lines(v) for v in verdicts},
+        behaviour={v.patch: tuple(ln for d in v.deltas for ln in delta_lines(d)) for v in verdicts},
         summary={v.patch: summarise(v.deltas) for v in verdicts},
-        verdicts={v.patch: _words_verdict(v) for v in verdicts},
+        verdicts={v.patch: v for v in verdicts},
     )
 
 
@@ -236,25 +243,3 @@ def _as_written(value: float | None, expected: str) -> str:
     if expected.lower().startswith("0x") and float(value).is_integer():
         return hex(int(value))
     return str(value)
-
-
-def _delta_lines(v: Verdict) -> tuple[str, ...]:
-    lines = []
-    for d in v.deltas:
-        label = d.scenario.label
-        lines += [f"{label}: {name} {old} -> {new}" for name, (old, new) in d.observables.items()]
-        lines += [f"{label}: now fires {rule}" for rule in d.findings_gained]
-        lines += [f"{label}: no longer fires {rule}" for rule in d.findings_lost]
-    return tuple(lines)
-
-
-def _words_verdict(v: Verdict) -> tuple[str, bool | None]:
-    """A promise of unchanged behaviour holds when no scenario's replay changed."""
-    promised = [claim for claim, _ in v.says if claim in _UNCHANGED_WORDS]
-    if not promised:
-        changed = "behaviour changes" if v.behaviour_changes else "behaviour unchanged"
-        return f"promises nothing about behaviour; {changed}", None
-    words = " and ".join(f'"{claim}"' for claim in promised)
-    if v.behaviour_changes:
-        return f"says {words}, but the replay changes in {len(v.deltas)} of the scenarios", False
-    return f"says {words}: no scenario changes", True

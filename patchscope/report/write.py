@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from patchscope.baseline import find_baseline, judge
+from patchscope.baseline import STALE_RULE, find_baseline, judge
 from patchscope.commands.entities import entity_rows
 from patchscope.commands.graph import OutputError, check_output
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, sort_findings
-from patchscope.gather import MODEL_FAILED, model_findings, model_of, static_findings
+from patchscope.gather import MODEL_FAILED
+from patchscope.gather import judged as judged_analysis
 from patchscope.report.content import Content
 from patchscope.report.kernelpart import load_kernel_result
 from patchscope.report.modelpart import model_part
@@ -131,18 +132,15 @@ def _gather(request: Request) -> tuple[Content, nx.MultiDiGraph]:
         previous = load_series(request.previous, offline=request.offline)
         rangediff = range_diff(previous.patches, verified.series.patches)
     graph = build_graph(verified.series, analysis.facts, verified.dependencies, analysis.tree)
-    found = static_findings(analysis)
-    module = model_of(verified.series, request.source)
-    if module is not None:
-        found = sort_findings(
-            [*found, *model_findings(verified.series, module, facts=analysis.facts)]
-        )
+    gathered = judged_analysis(analysis, request.source, waivers)
+    judged = list(gathered.judged)
     try:
-        model = model_part(request.source, verified.series, graph)
+        model = model_part(request.source, verified.series, graph, gathered.run, gathered.findings)
     except PatchscopeError as exc:  # the rest of the report stands without the model
         model = None
-        found = sort_findings([*found, Finding(MODEL_FAILED, "warning", str(exc))])
-    judged = judge(found, waivers)
+        found = [f for f in gathered.findings if f.rule != STALE_RULE]  # judged afresh
+        failed = Finding(MODEL_FAILED, "warning", str(exc))
+        judged = judge(sort_findings([*found, failed]), waivers)
     content = Content(
         verified=verified,
         findings=tuple(j.finding for j in judged),

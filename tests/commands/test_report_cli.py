@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from patchscope.cli import main
+from patchscope.diff.model import Diffstat
 from patchscope.errors import PatchscopeError
+from patchscope.model.verdicts import ClaimVerdict, Verdict
 from patchscope.report.modelpart import ClaimRow, ModelPart, StageRow
 from patchscope.report.write import FILES
 from tests.conftest import GitSeries
@@ -127,9 +129,9 @@ def test_a_model_part_is_shown_and_tabled(
         claims=(claim, wrong),
         stages=(StageRow(0, "hot-add", "sections", "16"), StageRow(1, "hot-add", "sections", "16")),
         behaviour={3: ("hot-add: memmap_from_range_pages 0 -> 8192",)},
-        verdicts={4: ('says "rename": no scenario changes', True)},
+        verdicts={4: _renamed_and_untested(4)},
     )
-    monkeypatch.setattr("patchscope.report.write.model_part", lambda source, series, graph: part)
+    monkeypatch.setattr("patchscope.report.write.model_part", lambda *args: part)
     out = tmp_path / "r"
     assert main(["report", str(git_series.mbox), "-o", str(out), "--offline"]) == 0
     page = (out / "index.html").read_text()
@@ -138,8 +140,12 @@ def test_a_model_part_is_shown_and_tabled(
     assert "&lt;b&gt;8192&lt;/b&gt; pages" in model
     assert "memmap_from_range_pages 0 -&gt; 8192" in page
     rows = page.split('<tr class="patch"')[1:]
-    verdict = '<span class="by">model</span>says &#34;rename&#34;: no scenario changes</div>'
-    assert verdict in rows[3]
+    model_says = '<span class="by">model</span>&#34;rename&#34; not exercised</div>'
+    static_says = '<span class="by">static</span>&#34;rename&#34; no finding</div>'
+    assert model_says in rows[3] and static_says in rows[3]
+    details = page[page.index('id="patch-4-more"') :]
+    assert "not reached</strong> (1): mm/a.c:&lt;f&gt;" in details
+    assert "not modelled</strong> (0): none" in details
     assert "Behaviour delta" in page
     claims = pd.read_csv(out / "claims.csv", keep_default_na=False)
     assert list(claims["quote"]) == ["'=16 sections", "<b>8192</b> pages"]
@@ -149,6 +155,13 @@ def test_a_model_part_is_shown_and_tabled(
     assert grid.count("<th>stage ") == 2 and 'class="num mono changed"' not in grid
     patches = pd.read_csv(out / "patches.csv", keep_default_na=False)
     assert list(patches["behaviour"]) == ["", "", "hot-add: memmap_from_range_pages 0 -> 8192", ""]
+
+
+def _renamed_and_untested(number: int) -> Verdict:
+    """A patch that says "rename" and changes a function (its name hostile) no replay ran."""
+    claim = ClaimVerdict("rename", "rename f", "no finding", "not exercised", ("no scenario",))
+    unreached = ("mm/a.c:<f>",)
+    return Verdict(number, "t", Diffstat(1, 1, 0), (), (), (), unreached, (), (claim,))
 
 
 def _claiming_one_line_more(git_series: GitSeries, where: Path) -> Path:
@@ -211,7 +224,7 @@ def test_git_tree_report(git_series: GitSeries, tmp_path: Path) -> None:
 def test_a_model_that_fails_is_a_finding(
     git_series: GitSeries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fails(source: str, series: object, graph: object) -> None:
+    def fails(*args: object) -> None:
         raise PatchscopeError("stage 3: no line defines MHP_MEMMAP_FROM_RANGE")
 
     monkeypatch.setattr("patchscope.report.write.model_part", fails)
@@ -221,3 +234,34 @@ def test_a_model_that_fails_is_a_finding(
     (row,) = findings[findings["rule"] == "model-failed"].itertuples()
     assert row.severity == "warning" and "MHP_MEMMAP_FROM_RANGE" in row.message
     assert 'id="model"' not in (out / "index.html").read_text()
+
+
+def _static_says(page: str, number: int) -> str:
+    row = page.split('<tr class="patch"')[number]
+    return row.split('<td class="says">')[1].split("</td>")[0]
+
+
+def test_without_a_model_the_static_check_judges_the_words_alone(
+    git_series: GitSeries, tmp_path: Path
+) -> None:
+    """The toy's 4/4 says "rename" in its subject and only renames: no static finding, and
+    no model verdict beside it; the same patch doubling the value it adds is contradicted,
+    with claim-mismatch's severity."""
+    subject = "mm: rename counter to nr_added"
+    assert f"[PATCH 4/4] {subject}" in " ".join(git_series.mbox.read_text().split())
+    out = tmp_path / "r"
+    assert main(["report", str(git_series.mbox), "-o", str(out), "--offline"]) == 0
+    says = _static_says((out / "index.html").read_text(), 4)
+    assert '<span class="by">static</span>&#34;rename&#34; no finding</div>' in says
+    assert "model" not in says
+    text = git_series.mbox.read_text()
+    doubled = tmp_path / "doubled.mbox"
+    doubled.write_text(text.replace("+\tnr_added += n;", "+\tnr_added += 2 * n;"))
+    out = tmp_path / "d"
+    assert main(["report", str(doubled), "-o", str(out), "--offline"]) == 0
+    findings = pd.read_csv(out / "findings.csv", keep_default_na=False)
+    (row,) = findings[findings["rule"] == "claim-mismatch"].itertuples()
+    says = _static_says((out / "index.html").read_text(), int(row.patch))
+    severity = f'<span class="sev-{row.severity}">({row.severity})</span>'
+    shown = f"&#34;rename&#34; contradicted {severity}"
+    assert shown in says and 'class="bad"' in says

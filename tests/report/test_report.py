@@ -24,6 +24,18 @@ def _patch_subjects(mbox: Path) -> list[str]:
     return [s for s in subjects if numbered.search(s) and not s.lower().startswith("re:")]
 
 
+def _patches_saying(mbox: Path, words: str) -> list[int]:
+    """The numbers of the patch mails whose text holds `words`, read with the stdlib."""
+    numbered = re.compile(r"\[[^\]]*\b([1-9]\d*)/\d+\]")
+    found = []
+    for m in mailbox.mbox(mbox):
+        match = numbered.search(str(m["subject"]))
+        body = m.get_payload(decode=True) if not m.is_multipart() else b""
+        if match and not str(m["subject"]).lower().startswith("re:") and words.encode() in body:
+            found.append(int(match.group(1)))
+    return found
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("reference") / "report"
@@ -189,15 +201,34 @@ def test_hostile_csv_cells_are_neutralised(hostile: Path) -> None:
 
 
 def test_static_and_model_verdicts_of_one_patch_share_its_row(reference: Path) -> None:
-    """Where the text check contradicts a patch's words (findings.csv), the model's verdict
-    on the same words shows beside it, in that patch's row of the first table."""
+    """Where the model contradicts a patch's words (an error in findings.csv) and the static
+    claim check does not, both verdicts show in that patch's row, the model's first with
+    the higher severity; every other claim the checks read shows both judges too."""
     findings = pd.read_csv(reference / "findings.csv", keep_default_na=False)
-    contradicted = set(findings[findings["rule"] == "claim-mismatch"]["patch"].astype(int))
-    assert contradicted  # 1/4 calls itself a cleanup; the text check disagrees
-    page = (reference / "index.html").read_text(encoding="utf-8")
-    rows = page.split('<tr class="patch"')[1:]
+    contradicted = findings[findings["rule"] == "model-claim-contradicted"]
+    assert set(contradicted["severity"]) == {"error"}
+    promising = _patches_saying(REFERENCE_MBOX, "functional change")
+    assert promising == [2]  # "This patch shouldn't introduce any functional change."
+    assert list(contradicted["patch"].astype(int)) == promising
+    static_rules = {"claim-mismatch": "contradicted", "nfc-not-proved": "not proved"}
+    static_rules["nfc-proved"] = "proved"
+    rows = (reference / "index.html").read_text(encoding="utf-8").split('<tr class="patch"')[1:]
     for number, row in enumerate(rows, 1):
         says = row.split('<td class="says">')[1].split("</td>")[0]
-        static = '<span class="by">static</span>words contradicted' in says
-        assert static == (number in contradicted), number
-        assert '<span class="by">model</span>' in says  # the reference has a model
+        judged = re.findall(r'<span class="by">(\w+)</span>&#34;([^&]+)&#34; ([^<(]+)', says)
+        mine = findings[findings["patch"].astype(str) == str(number)]
+        for claim in {c for _, c, _ in judged}:
+            by = {who: outcome.strip() for who, c, outcome in judged if c == claim}
+            assert set(by) == {"model", "static"}, (number, claim)
+            named = mine[mine["message"].str.contains(f'"{claim}"', regex=False)]
+            static = [static_rules[r] for r in named["rule"] if r in static_rules]
+            assert by["static"] == (static[0] if static else "no finding"), (number, claim)
+            assert (by["model"] == "contradicted") == (number in promising), (number, claim)
+        if number in promising:
+            assert judged[0][0] == "model" and judged[0][1] == "no functional change"
+            assert judged[0][2].strip() == "contradicted"
+            assert says.index('<span class="sev-error">(error)</span>') < says.index("static")
+            assert "contradicted" not in [o.strip() for who, _, o in judged if who == "static"]
+    # 1/4 calls itself a cleanup (its subject); the static check could not prove it
+    assert "nfc-not-proved" in set(findings[findings["patch"].astype(str) == "1"]["rule"])
+    assert "&#34;cleanup&#34; not proved" in rows[0]

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from tests.corpus.conftest import command, require_corpus, series_names
 
 LABELS = Path(__file__).with_name("labels.toml")

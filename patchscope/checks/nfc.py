@@ -483,7 +483,10 @@ def pairs_text(items: Iterable[Comparison]) -> Iterator[str]:
         at = c.after or c.before
         assert at is not None
         compared = f": {c.compared[0]}  vs  {c.compared[1]}" if c.compared[0] else ""
+        what = c.what
+        if c.callee and c.callee != at.key:  # the differing part is an argument of a call
+            what += f", in the arguments of {c.callee}()"
         why = f" ({c.verdict.reason})" if c.verdict.reason else ""
         if c.substituted:
             why += f" with {', '.join(c.substituted)}"
-        yield f"{at.where.file}:{at.where.line}: {c.what}{compared}: {c.verdict.outcome}{why}"
+        yield f"{at.where.file}:{at.where.line}: {what}{compared}: {c.verdict.outcome}{why}"

@@ -320,7 +320,10 @@ def _solve(t: _Translator, sides: _Sides, budget: Budget) -> Verdict:
         return Verdict("proved", premises=stated)
     if answer != z3.sat:
         return Verdict("not proved", f"the solver gave up ({solver.reason_unknown()})", stated)
-    model = _small(solver, t) or solver.model()
+    # taken now: _small's bounded check replaces the solver's answer, unsat when no small
+    # counterexample exists
+    anywhere = solver.model()
+    model = _small(solver, t) or anywhere
     inputs = [
         f"{key} = {_shown(model, bv, ctype)}" for key, (bv, ctype) in sorted(t.inputs.items())
     ]

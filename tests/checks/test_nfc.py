@@ -288,3 +288,15 @@ def test_macros_and_types_far_from_the_hunk_come_from_the_tree(
         (warning,) = found
         base = _inputs(warning)["hp_base"]
         assert (base << 4) & U64 != (base * 8) & U64
+
+
+def test_an_assigned_call_names_the_call_whose_argument_differs(tmp_path: Path) -> None:
+    """`err = f(a)` -> `err = f(b)`: the evidence says the difference is in f()'s arguments,
+    not in a value assigned to err (as read on a corpus series' sparse_add_section())."""
+    before = (
+        "int hp_add(unsigned long n)\n{\n\tint err;\n\n\terr = hp_section(n);\n\treturn err;\n}\n"
+    )
+    after = before.replace("hp_section(n)", "hp_section(n + 0)")
+    (proved,) = _run(tmp_path, "mm: clean up hp_add", before, after)
+    assert proved.rule == "nfc-proved"
+    assert "the value assigned to err, in the arguments of hp_section()" in proved.evidence[1]

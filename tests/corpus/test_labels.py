@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.corpus.conftest import command, require_corpus, series_names
 
 LABELS = Path(__file__).with_name("labels.toml")
@@ -25,7 +23,6 @@ class Label:
     key: dict[str, Any]
     verdict: bool
     reason: str
-    pending: str | None
 
     def matches(self, finding: dict[str, Any]) -> bool:
         return all(finding.get(k) == v for k, v in self.key.items())
@@ -38,7 +35,6 @@ def labels() -> list[Label]:
             {k: row[k] for k in _KEYS if k in row},
             {"true": True, "false": False}[row["verdict"]],
             row["reason"],
-            row.get("pending"),
         )
         for row in table
     ]
@@ -74,9 +70,9 @@ def test_every_finding_has_exactly_one_label() -> None:
 
 
 def test_every_label_still_has_its_finding() -> None:
-    """A label whose finding is gone is dropped, unless a coming change is said to remove it."""
+    """A label whose finding is gone is dropped."""
     found = findings()
-    stale = [la.key for la in labels() if not la.pending and not any(la.matches(f) for f in found)]
+    stale = [la.key for la in labels() if not any(la.matches(f) for f in found)]
     assert stale == [], "remove these labels from tests/corpus/labels.toml"
 
 
@@ -100,11 +96,6 @@ def test_no_false_error_and_at_most_one_false_info_per_series() -> None:
     assert max(infos_by_series.values(), default=0) <= MAX_FALSE_INFOS_PER_SERIES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="5 false claim-mismatch warnings (labels marked pending) until the semantic "
-    "claim-mismatch check of issue 13 section 2 lands; then this passes and the mark goes",
-)
 def test_at_most_one_false_warning_in_the_corpus() -> None:
     by_severity, _ = _false_counts()
     assert by_severity["warning"] <= MAX_FALSE_WARNINGS
@@ -115,7 +106,6 @@ def test_a_label_names_its_finding_and_no_other() -> None:
         {"series": "a.mbox", "patch": 2, "rule": "claim-mismatch", "file": "mm/x.c"},
         False,
         "mm/x.c:1",
-        None,
     )
     finding = {
         "series": "a.mbox",

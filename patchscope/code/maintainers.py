@@ -85,10 +85,11 @@ def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
 
 
 def _pattern_matches(path: str, pattern: str) -> bool:
+    if "*" not in pattern and "?" not in pattern:  # most of them: no regex to compile
+        # a bare directory takes what lies below it, like a trailing `/`
+        return path == pattern or path.startswith(pattern.rstrip("/") + "/")
     if pattern.endswith("/"):
         return _glob(pattern).match(path) is not None
-    if not any(c in pattern for c in "*?") and path.startswith(f"{pattern}/"):
-        return True  # a bare directory: the path lies below it, so it is one
     return _glob(pattern).fullmatch(path) is not None and path.count("/") == pattern.count("/")
 
 

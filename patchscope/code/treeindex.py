@@ -1,0 +1,178 @@
+"""Which C files of a directory tree hold which identifiers, kept between runs.
+
+A search of a whole kernel tree for a few function names otherwise reads every one of its
+55,000 C files. The index holds tree facts only: the identifiers each file holds, with the
+stamp (mtime_ns, size, inode) the file had when it was read. A file whose stamp differs is
+read again, and its words are stored beside the build's; nothing of a series is kept.
+One SQLite file per tree under patchscope's cache folder, never in the tree: a build is
+written to a temporary file and renamed into place, so a concurrent run sees a whole old
+index or a whole new one. A file that is not a readable index is ignored and rebuilt.
+Set PATCHSCOPE_TREE_CACHE=off to read every file instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import sqlite3
+import tempfile
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from patchscope.ingest.lore import cache_dir
+
+VERSION = "1"
+# Every maximal run of word characters that starts with a letter is matched whole, so a
+# file holding a name as a whole word (as `git grep -w` means it) lists that name; a file
+# holding `a.b` lists both `a` and `b`.
+IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Past this share of files read again since the build, building anew is cheaper.
+REBUILD_SHARE = 0.25
+# What an index file that is not one raises when read: SQLite's errors, a missing row, an
+# id no file has, a list of ids of the wrong length.
+CORRUPT = (sqlite3.DatabaseError, TypeError, KeyError, ValueError)
+
+
+def identifiers(data: bytes) -> set[str]:
+    return {word.decode() for word in set(IDENTIFIER.findall(data))}
+
+
+def files_holding(root: Path, stamps: Mapping[str, str], words: Sequence[str]) -> set[str]:
+    """Those of the files in `stamps` (path relative to `root`: its stamp) that may hold
+    one of `words` as a whole word; every file when the index cannot answer."""
+    where = _location(root)
+    parts = [frozenset(WORD.findall(word)) for word in words]
+    if where is None or not all(parts):
+        return set(stamps)
+    try:
+        try:
+            return _Index(where).holding(root, stamps, parts)
+        except CORRUPT:  # no index, not an index, or one of another version: start again
+            _build(root, stamps, where)
+            return _Index(where).holding(root, stamps, parts)
+    except OSError:  # the cache folder cannot be written: read every file
+        return set(stamps)
+
+
+def _location(root: Path) -> Path | None:
+    """The index's file for `root`; None when disabled or when it would lie in the tree."""
+    if os.environ.get("PATCHSCOPE_TREE_CACHE", "").lower() == "off":
+        return None
+    folder = cache_dir().resolve() / "tree-index"
+    if folder.is_relative_to(root):
+        return None
+    key = hashlib.sha256(str(root).encode()).hexdigest()[:24]
+    return folder / f"{key}.sqlite"
+
+
+class _Index:
+    def __init__(self, where: Path) -> None:
+        if not where.is_file():
+            raise sqlite3.DatabaseError("no index yet")
+        self.where = where
+        self.db = sqlite3.connect(f"{where.as_uri()}?mode=ro", uri=True)
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        if row != (VERSION,):
+            raise sqlite3.DatabaseError(f"index version {row}")
+
+    def holding(
+        self, root: Path, stamps: Mapping[str, str], words: Sequence[frozenset[str]]
+    ) -> set[str]:
+        """Files holding every identifier of one of `words`."""
+        built = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT * FROM files")}
+        stale = [path for path, now in stamps.items() if built.get(path, (0, ""))[1] != now]
+        if len(stale) > REBUILD_SHARE * max(len(stamps), 1):
+            self.db.close()
+            _build(root, stamps, self.where)
+            return _Index(self.where).holding(root, stamps, words)
+        by_id = {number: path for path, (number, _) in built.items()}
+        found = {
+            path
+            for word in words
+            for number in set.intersection(*(self._postings(part) for part in word))
+            if (path := by_id[number]) in stamps and built[path][1] == stamps[path]
+        }
+        found.update(self._stale_holding(root, stale, stamps, words))
+        self.db.close()
+        return found
+
+    def _postings(self, word: str) -> set[int]:
+        row = self.db.execute("SELECT ids FROM postings WHERE word = ?", (word,)).fetchone()
+        ids = array("I")
+        if row is not None:
+            ids.frombytes(row[0])
+        return set(ids)
+
+    def _stale_holding(
+        self,
+        root: Path,
+        stale: Iterable[str],
+        stamps: Mapping[str, str],
+        words: Sequence[frozenset[str]],
+    ) -> Iterable[str]:
+        """Files changed since the build: their words as last read again, or read now."""
+        fresh = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT * FROM fresh")}
+        learnt: list[tuple[str, str, str]] = []
+        for path in stale:
+            kept = fresh.get(path)
+            if kept is not None and kept[0] == stamps[path]:
+                held = set(kept[1].split())
+            else:
+                held = identifiers((root / path).read_bytes())
+                learnt.append((path, stamps[path], " ".join(sorted(held))))
+            if any(word <= held for word in words):
+                yield path
+        if learnt:
+            _remember(self.where, learnt)
+
+
+def _remember(where: Path, learnt: Sequence[tuple[str, str, str]]) -> None:
+    """Store files read again; one transaction, skipped when another run holds the lock."""
+    with contextlib.suppress(sqlite3.OperationalError):
+        db = sqlite3.connect(where, timeout=2)
+        try:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO fresh VALUES (?, ?, ?)", learnt)
+        finally:
+            db.close()
+
+
+def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
+    """Read every file and write the index beside its place, then rename it there."""
+    postings: dict[str, list[int]] = {}
+    files: list[tuple[str, int, str]] = []
+    for number, (path, now) in enumerate(stamps.items()):
+        try:
+            data = (root / path).read_bytes()
+        except OSError:
+            continue  # never listed as built, so every search reads it (and says why)
+        files.append((path, number, now))
+        for word in identifiers(data):
+            postings.setdefault(word, []).append(number)
+    where.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=where.parent, suffix=".part")
+    os.close(handle)
+    try:
+        db = sqlite3.connect(temporary)
+        with db:
+            db.executescript(
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+                "CREATE TABLE files (path TEXT PRIMARY KEY, id INTEGER, stamp TEXT);"
+                "CREATE TABLE postings (word TEXT PRIMARY KEY, ids BLOB) WITHOUT ROWID;"
+                "CREATE TABLE fresh (path TEXT PRIMARY KEY, stamp TEXT, words TEXT);"
+            )
+            db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
+            db.executemany("INSERT INTO files VALUES (?, ?, ?)", files)
+            db.executemany(
+                "INSERT INTO postings VALUES (?, ?)",
+                ((word, array("I", ids).tobytes()) for word, ids in postings.items()),
+            )
+        db.close()
+        os.replace(temporary, where)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)

@@ -30,8 +30,10 @@ VERSION = "1"
 # holding `a.b` lists both `a` and `b`.
 IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Past this share of files read again since the build, building anew is cheaper.
+# Past this share of files read again since the build (and this many), building anew is
+# cheaper than reading them again run after run.
 REBUILD_SHARE = 0.25
+REBUILD_FILES = 256
 # What an index file that is not one raises when read: SQLite's errors, a missing row, an
 # id no file has, a list of ids of the wrong length.
 CORRUPT = (sqlite3.DatabaseError, TypeError, KeyError, ValueError)
@@ -85,7 +87,7 @@ class _Index:
         """Files holding every identifier of one of `words`."""
         built = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT * FROM files")}
         stale = [path for path, now in stamps.items() if built.get(path, (0, ""))[1] != now]
-        if len(stale) > REBUILD_SHARE * max(len(stamps), 1):
+        if len(stale) > max(REBUILD_SHARE * len(stamps), REBUILD_FILES):
             self.db.close()
             _build(root, stamps, self.where)
             return _Index(self.where).holding(root, stamps, words)

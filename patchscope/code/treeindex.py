@@ -1,9 +1,10 @@
-"""Which C files of a directory tree hold which identifiers, kept between runs.
+"""Which C files of a directory tree hold which words, kept between runs.
 
 A search of a whole kernel tree for a few function names otherwise reads every one of its
-55,000 C files. The index holds tree facts only: the identifiers each file holds, with the
-stamp (mtime_ns, size, inode) the file had when it was read. A file whose stamp differs is
-read again, and its words are stored beside the build's; nothing of a series is kept.
+55,000 C files. The index holds tree facts only: the words each file holds (SQLite's FTS5
+full-text index, which splits and indexes them in C), with the stamp (mtime_ns, size,
+inode) the file had when it was read. A file whose stamp differs is read again, and its
+words are stored beside the build's; nothing of a series is kept.
 One SQLite file per tree under patchscope's cache folder, never in the tree: a build is
 written to a temporary file and renamed into place, so a concurrent run sees a whole old
 index or a whole new one. A file that is not a readable index is ignored and rebuilt.
@@ -18,29 +19,29 @@ import os
 import re
 import sqlite3
 import tempfile
-from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from patchscope.ingest.lore import cache_dir
 
-VERSION = "1"
-# Every maximal run of word characters that starts with a letter is matched whole, so a
-# file holding a name as a whole word (as `git grep -w` means it) lists that name; a file
-# holding `a.b` lists both `a` and `b`.
-IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+VERSION = "2"
+# A word is a maximal run of these, as `git grep -w` delimits one: a file holding `a.b` as
+# a whole word holds the words `a` and `b`. FTS5's unicode61 tokenizer with `_` added
+# splits ASCII text alike (non-ASCII bytes are read as U+FFFD, which separates words) and
+# folds case, so it may list a file that holds only `A`: every hit is checked again.
+WORD = re.compile(r"[A-Za-z0-9_]+")
+BYTES_WORD = re.compile(rb"[A-Za-z0-9_]+")
+TOKENIZER = "unicode61 tokenchars '_'"
 # Past this share of files read again since the build (and this many), building anew is
 # cheaper than reading them again run after run.
 REBUILD_SHARE = 0.25
 REBUILD_FILES = 256
-# What an index file that is not one raises when read: SQLite's errors, a missing row, an
-# id no file has, a list of ids of the wrong length.
-CORRUPT = (sqlite3.DatabaseError, TypeError, KeyError, ValueError)
+# What an index file that is not one raises when read: SQLite's errors, an id no file has.
+CORRUPT = (sqlite3.DatabaseError, KeyError)
 
 
-def identifiers(data: bytes) -> set[str]:
-    return {word.decode() for word in set(IDENTIFIER.findall(data))}
+def words_of(data: bytes) -> set[str]:
+    return {word.decode() for word in set(BYTES_WORD.findall(data))}
 
 
 def files_holding(root: Path, stamps: Mapping[str, str], words: Sequence[str]) -> set[str]:
@@ -95,19 +96,16 @@ class _Index:
         found = {
             path
             for word in words
-            for number in set.intersection(*(self._postings(part) for part in word))
+            for number in set.intersection(*(self._files_with(part) for part in word))
             if (path := by_id[number]) in stamps and built[path][1] == stamps[path]
         }
         found.update(self._stale_holding(root, stale, stamps, words))
         self.db.close()
         return found
 
-    def _postings(self, word: str) -> set[int]:
-        row = self.db.execute("SELECT ids FROM postings WHERE word = ?", (word,)).fetchone()
-        ids = array("I")
-        if row is not None:
-            ids.frombytes(row[0])
-        return set(ids)
+    def _files_with(self, word: str) -> set[int]:
+        query = "SELECT rowid FROM words WHERE words MATCH ?"
+        return {row[0] for row in self.db.execute(query, (f'"{word}"',))}
 
     def _stale_holding(
         self,
@@ -124,7 +122,7 @@ class _Index:
             if kept is not None and kept[0] == stamps[path]:
                 held = set(kept[1].split())
             else:
-                held = identifiers((root / path).read_bytes())
+                held = words_of((root / path).read_bytes())
                 learnt.append((path, stamps[path], " ".join(sorted(held))))
             if any(word <= held for word in words):
                 yield path
@@ -145,16 +143,6 @@ def _remember(where: Path, learnt: Sequence[tuple[str, str, str]]) -> None:
 
 def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
     """Read every file and write the index beside its place, then rename it there."""
-    postings: dict[str, list[int]] = {}
-    files: list[tuple[str, int, str]] = []
-    for number, (path, now) in enumerate(stamps.items()):
-        try:
-            data = (root / path).read_bytes()
-        except OSError:
-            continue  # never listed as built, so every search reads it (and says why)
-        files.append((path, number, now))
-        for word in identifiers(data):
-            postings.setdefault(word, []).append(number)
     where.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=where.parent, suffix=".part")
     os.close(handle)
@@ -164,17 +152,29 @@ def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
             db.executescript(
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE files (path TEXT PRIMARY KEY, id INTEGER, stamp TEXT);"
-                "CREATE TABLE postings (word TEXT PRIMARY KEY, ids BLOB) WITHOUT ROWID;"
                 "CREATE TABLE fresh (path TEXT PRIMARY KEY, stamp TEXT, words TEXT);"
+                "CREATE VIRTUAL TABLE words USING fts5"
+                f"(text, content='', detail=none, tokenize=\"{TOKENIZER}\");"
             )
             db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
+            files = list(_readable(root, stamps))
             db.executemany("INSERT INTO files VALUES (?, ?, ?)", files)
-            db.executemany(
-                "INSERT INTO postings VALUES (?, ?)",
-                ((word, array("I", ids).tobytes()) for word, ids in postings.items()),
-            )
+            db.executemany("INSERT INTO words (rowid, text) VALUES (?, ?)", _texts(root, files))
         db.close()
         os.replace(temporary, where)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+
+
+def _readable(root: Path, stamps: Mapping[str, str]) -> Iterator[tuple[str, int, str]]:
+    """(path, id, stamp) of each file that can be read; one that cannot is never listed
+    as built, so every search reads it (and says why it cannot)."""
+    for number, (path, now) in enumerate(stamps.items()):
+        if os.access(root / path, os.R_OK):
+            yield path, number, now
+
+
+def _texts(root: Path, files: Iterable[tuple[str, int, str]]) -> Iterator[tuple[int, str]]:
+    for path, number, _ in files:
+        yield number, (root / path).read_bytes().decode("ascii", errors="replace")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from patchscope.ingest.lore import cache_dir
 
-VERSION = "2"
+VERSION = "3"
 # A word is a maximal run of these, as `git grep -w` delimits one: a file holding `a.b` as
 # a whole word holds the words `a` and `b`. FTS5's unicode61 tokenizer with `_` added
 # splits ASCII text alike (non-ASCII bytes are read as U+FFFD, which separates words) and
@@ -156,7 +156,9 @@ def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
                 "CREATE VIRTUAL TABLE words USING fts5"
                 f"(text, content='', detail=none, tokenize=\"{TOKENIZER}\");"
             )
-            db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
+            db.executemany(
+                "INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("root", str(root))]
+            )
             files = list(_readable(root, stamps))
             db.executemany("INSERT INTO files VALUES (?, ?, ?)", files)
             db.executemany("INSERT INTO words (rowid, text) VALUES (?, ?)", _texts(root, files))
@@ -165,6 +167,25 @@ def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+    _forget_gone_trees(where.parent)
+
+
+def _forget_gone_trees(folder: Path) -> None:
+    """Remove the indexes of trees that no longer exist (a test's, a deleted checkout's)
+    and those that cannot be read; a build in progress is a `.part` file, left alone."""
+    for index in folder.glob("*.sqlite"):
+        try:
+            db = sqlite3.connect(f"{index.as_uri()}?mode=ro", uri=True)
+            try:
+                row = db.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
+            finally:
+                db.close()
+            gone = row is None or not Path(row[0]).is_dir()
+        except sqlite3.DatabaseError:
+            gone = True
+        if gone:
+            with contextlib.suppress(FileNotFoundError):
+                index.unlink()
 
 
 def _readable(root: Path, stamps: Mapping[str, str]) -> Iterator[tuple[str, int, str]]:

@@ -4,6 +4,7 @@ tree, a broken index file rebuilt, and every answer the same as without the inde
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -141,3 +142,15 @@ def test_check_with_a_warm_index_is_check_without_one(
     assert cold == plain[made.patch_files[-1]] and warm == plain[made.mbox]
     assert '"callers"' in warm or '"findings"' in warm  # a real report, not an error
     assert _tree_bytes(made.repo) == before
+
+
+def test_the_index_of_a_tree_that_is_gone_is_removed(tmp_path: Path, cache: Path) -> None:
+    first, second = _tree(tmp_path / "first"), _tree(tmp_path / "second")
+    _hits(first, ["beta"])
+    (of_first,) = cache.glob("*.sqlite")
+    _hits(second, ["beta"])
+    (of_second,) = set(cache.glob("*.sqlite")) - {of_first}  # both trees exist: both kept
+    shutil.rmtree(first)
+    of_second.unlink()  # the next search of the second tree builds its index again
+    assert _hits(second, ["beta"]) == [("mm/a.c", 3), ("mm/b.h", 1)]
+    assert set(cache.glob("*.sqlite")) == {of_second}

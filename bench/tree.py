@@ -81,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         if (tree / ".git").is_dir():
             commands["check --tree git:DIR@HEAD"] = patchscope_check(REFERENCE, f"git:{tree}@HEAD")
+        _say("cold: the reference with an empty cache, then the other series")
+        cold_ref, cold_out = cold(sandbox, commands["check --tree DIR"])
+        cold_other, _ = cold(sandbox, patchscope_check(other, str(tree)))
         found = {
             name: (checkpatch_summary if "checkpatch" in name else check_summary)(
                 sandbox.checked(command, ok=(0, 1))
@@ -88,9 +91,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, command in commands.items()
             if "get_maintainer" not in name
         }
-        _say("cold: the reference with an empty cache, then the other series")
-        cold_ref, cold_out = cold(sandbox, commands["check --tree DIR"])
-        cold_other, _ = cold(sandbox, patchscope_check(other, str(tree)))
         warm_out = sandbox.checked(commands["check --tree DIR"], ok=(0, 1))
         _say(f"warm (index built by {other.name}): {len(commands)} commands, {args.reps} rounds")
         medians = timed_rounds(sandbox, list(commands.values()), args.reps)

@@ -85,7 +85,7 @@ class _Index:
     def holding(
         self, root: Path, stamps: Mapping[str, str], words: Sequence[frozenset[str]]
     ) -> set[str]:
-        """Files holding every identifier of one of `words`."""
+        """Files holding every part of one of `words` (a word and its runs of [A-Za-z0-9_])."""
         built = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT * FROM files")}
         stale = [path for path, now in stamps.items() if built.get(path, (0, ""))[1] != now]
         if len(stale) > max(REBUILD_SHARE * len(stamps), REBUILD_FILES):

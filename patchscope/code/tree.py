@@ -144,17 +144,20 @@ class DirTree(Tree):
             folders = [(str(self.root), "")]
             while folders:
                 folder, prefix = folders.pop()
-                with os.scandir(folder) as entries:
-                    for entry in entries:
-                        if entry.is_symlink() and not self._stays(Path(entry.path)):
-                            continue
-                        name = prefix + entry.name
-                        if entry.is_dir(follow_symlinks=False):
-                            if entry.name != ".git":
-                                folders.append((entry.path, f"{name}/"))
-                        elif entry.is_file():  # a FIFO would block its reader
-                            sources = name.endswith(SOURCE_SUFFIXES)  # the only ones searched
-                            found[name] = stamp(entry.stat()) if sources else ""
+                try:
+                    entries = list(os.scandir(folder))
+                except OSError:
+                    continue  # a folder that cannot be listed, as os.walk passes it over
+                for entry in entries:
+                    if entry.is_symlink() and not self._stays(Path(entry.path)):
+                        continue
+                    name = prefix + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name != ".git":
+                            folders.append((entry.path, f"{name}/"))
+                    elif entry.is_file():  # a FIFO would block its reader
+                        sources = name.endswith(SOURCE_SUFFIXES)  # the only ones searched
+                        found[name] = stamp(entry.stat()) if sources else ""
             self._listing = dict(sorted(found.items()))
         return self._listing
 

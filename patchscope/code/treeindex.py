@@ -57,7 +57,7 @@ def files_holding(root: Path, stamps: Mapping[str, str], words: Sequence[str]) -
         except CORRUPT:  # no index, not an index, or one of another version: start again
             _build(root, stamps, where)
             return _Index(where).holding(root, stamps, parts)
-    except OSError:  # the cache folder cannot be written: read every file
+    except (OSError, *CORRUPT):  # no cache folder to write, no FTS5: read every file
         return set(stamps)
 
 

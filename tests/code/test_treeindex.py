@@ -154,3 +154,12 @@ def test_the_index_of_a_tree_that_is_gone_is_removed(tmp_path: Path, cache: Path
     of_second.unlink()  # the next search of the second tree builds its index again
     assert _hits(second, ["beta"]) == [("mm/a.c", 3), ("mm/b.h", 1)]
     assert set(cache.glob("*.sqlite")) == {of_second}
+
+
+def test_a_cache_folder_that_cannot_be_made_reads_every_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree(tmp_path / "tree")
+    (tmp_path / "plain-file").write_text("")
+    monkeypatch.setenv("PATCHSCOPE_CACHE_DIR", str(tmp_path / "plain-file" / "cache"))
+    assert _hits(root, ["beta"]) == [("mm/a.c", 3), ("mm/b.h", 1)]

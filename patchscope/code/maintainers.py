@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from patchscope.findings import Finding
@@ -46,11 +46,16 @@ class Section:
     def values(self, letter: str) -> tuple[str, ...]:
         return tuple(e.value for e in self.entries if e.letter == letter)
 
+    @cached_property  # Linux 6.1's 3,000 sections are each asked about every touched file
+    def _patterns(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        return self.values("X"), self.values("F"), self.values("N")
+
     def covers(self, path: str) -> bool:
-        if any(_pattern_matches(path, p) for p in self.values("X")):
+        excluded, files, regexes = self._patterns
+        if any(_pattern_matches(path, p) for p in excluded):
             return False
-        return any(_pattern_matches(path, p) for p in self.values("F")) or any(
-            _regex_matches(path, r) for r in self.values("N")
+        return any(_pattern_matches(path, p) for p in files) or any(
+            _regex_matches(path, r) for r in regexes
         )
 
 
@@ -85,10 +90,11 @@ def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
 
 
 def _pattern_matches(path: str, pattern: str) -> bool:
+    if "*" not in pattern and "?" not in pattern:  # most of them: no regex to compile
+        # a bare directory takes what lies below it, like a trailing `/`
+        return path == pattern or path.startswith(pattern.rstrip("/") + "/")
     if pattern.endswith("/"):
         return _glob(pattern).match(path) is not None
-    if not any(c in pattern for c in "*?") and path.startswith(f"{pattern}/"):
-        return True  # a bare directory: the path lies below it, so it is one
     return _glob(pattern).fullmatch(path) is not None and path.count("/") == pattern.count("/")
 
 

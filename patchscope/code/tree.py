@@ -48,6 +48,11 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+def stamp(stat: os.stat_result) -> str:
+    """What tells a file's content changed without reading it."""
+    return f"{stat.st_mtime_ns}:{stat.st_size}:{stat.st_ino}"
+
+
 def decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
@@ -86,6 +91,7 @@ class DirTree(Tree):
         self.root = root.resolve()
         self.spec = spec
         self._repo = _history_of(self.root)
+        self._listing: dict[str, str] | None = None  # walked once, on first use
 
     def read(self, path: str) -> str | None:
         target = self._inside(path)
@@ -94,19 +100,19 @@ class DirTree(Tree):
         return decode(target.read_bytes())
 
     def files(self) -> tuple[str, ...]:
-        return tuple(sorted(self._walk()))
+        return tuple(self._stamps())
 
     def grep(self, words: Sequence[str]) -> tuple[GrepHit, ...]:
+        from patchscope.code.treeindex import files_holding  # sqlite3, only for a search
+
         if not words:
             return ()
+        sources = {n: s for n, s in self._stamps().items() if n.endswith(SOURCE_SUFFIXES)}
         pattern = words_pattern(words)
         needles = [word.encode() for word in words]
         hits: list[GrepHit] = []
-        for name in self.files():
-            target = self._inside(name)
-            if target is None or not name.endswith(SOURCE_SUFFIXES):
-                continue
-            data = target.read_bytes()
+        for name in sorted(files_holding(self.root, sources, words)):
+            data = (self.root / name).read_bytes()
             if not any(needle in data for needle in needles):
                 continue
             hits.extend(
@@ -130,16 +136,33 @@ class DirTree(Tree):
             return None
         return target
 
-    def _walk(self) -> Iterator[str]:
-        for top, dirs, names in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if d != ".git" and self._stays(Path(top) / d))
-            for name in names:
-                full = Path(top) / name
-                if self._stays(full) and full.is_file():  # a FIFO would block its reader
-                    yield full.relative_to(self.root).as_posix()
+    def _stamps(self) -> dict[str, str]:
+        """Every file (path: stamp of a C file, else ""), sorted; symlinks that leave the
+        tree are left out."""
+        if self._listing is None:
+            found: dict[str, str] = {}
+            folders = [(str(self.root), "")]
+            while folders:
+                folder, prefix = folders.pop()
+                try:
+                    entries = list(os.scandir(folder))
+                except OSError:
+                    continue  # a folder that cannot be listed, as os.walk passes it over
+                for entry in entries:
+                    if entry.is_symlink() and not self._stays(Path(entry.path)):
+                        continue
+                    name = prefix + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name != ".git":
+                            folders.append((entry.path, f"{name}/"))
+                    elif entry.is_file():  # a FIFO would block its reader
+                        sources = name.endswith(SOURCE_SUFFIXES)  # the only ones searched
+                        found[name] = stamp(entry.stat()) if sources else ""
+            self._listing = dict(sorted(found.items()))
+        return self._listing
 
     def _stays(self, path: Path) -> bool:
-        return not path.is_symlink() or path.resolve().is_relative_to(self.root)
+        return path.resolve().is_relative_to(self.root)
 
 
 class GitTree(Tree):

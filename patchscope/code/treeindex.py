@@ -1,0 +1,201 @@
+"""Which C files of a directory tree hold which words, kept between runs.
+
+A search of a whole kernel tree for a few function names otherwise reads every one of its
+55,000 C files. The index holds tree facts only: the words each file holds (SQLite's FTS5
+full-text index, which splits and indexes them in C), with the stamp (mtime_ns, size,
+inode) the file had when it was read. A file whose stamp differs is read again, and its
+words are stored beside the build's; nothing of a series is kept.
+One SQLite file per tree under patchscope's cache folder, never in the tree: a build is
+written to a temporary file and renamed into place, so a concurrent run sees a whole old
+index or a whole new one. A file that is not a readable index is ignored and rebuilt.
+Set PATCHSCOPE_TREE_CACHE=off to read every file instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from patchscope.ingest.lore import cache_dir
+
+VERSION = "3"
+# A word is a maximal run of these, as `git grep -w` delimits one: a file holding `a.b` as
+# a whole word holds the words `a` and `b`. FTS5's unicode61 tokenizer with `_` added
+# splits ASCII text alike (non-ASCII bytes are read as U+FFFD, which separates words) and
+# folds case, so it may list a file that holds only `A`: every hit is checked again.
+WORD = re.compile(r"[A-Za-z0-9_]+")
+BYTES_WORD = re.compile(rb"[A-Za-z0-9_]+")
+TOKENIZER = "unicode61 tokenchars '_'"
+# Past this share of files read again since the build (and this many), building anew is
+# cheaper than reading them again run after run.
+REBUILD_SHARE = 0.25
+REBUILD_FILES = 256
+# What an index file that is not one raises when read: SQLite's errors, an id no file has.
+CORRUPT = (sqlite3.DatabaseError, KeyError)
+
+
+def words_of(data: bytes) -> set[str]:
+    return {word.decode() for word in set(BYTES_WORD.findall(data))}
+
+
+def files_holding(root: Path, stamps: Mapping[str, str], words: Sequence[str]) -> set[str]:
+    """Those of the files in `stamps` (path relative to `root`: its stamp) that may hold
+    one of `words` as a whole word; every file when the index cannot answer."""
+    where = _location(root)
+    parts = [frozenset(WORD.findall(word)) for word in words]
+    if where is None or not all(parts):
+        return set(stamps)
+    try:
+        try:
+            return _Index(where).holding(root, stamps, parts)
+        except CORRUPT:  # no index, not an index, or one of another version: start again
+            _build(root, stamps, where)
+            return _Index(where).holding(root, stamps, parts)
+    except (OSError, *CORRUPT):  # no cache folder to write, no FTS5: read every file
+        return set(stamps)
+
+
+def _location(root: Path) -> Path | None:
+    """The index's file for `root`; None when disabled or when it would lie in the tree."""
+    if os.environ.get("PATCHSCOPE_TREE_CACHE", "").lower() == "off":
+        return None
+    folder = cache_dir().resolve() / "tree-index"
+    if folder.is_relative_to(root):
+        return None
+    key = hashlib.sha256(str(root).encode()).hexdigest()[:24]
+    return folder / f"{key}.sqlite"
+
+
+class _Index:
+    def __init__(self, where: Path) -> None:
+        if not where.is_file():
+            raise sqlite3.DatabaseError("no index yet")
+        self.where = where
+        self.db = sqlite3.connect(f"{where.as_uri()}?mode=ro", uri=True)
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        if row != (VERSION,):
+            raise sqlite3.DatabaseError(f"index version {row}")
+
+    def holding(
+        self, root: Path, stamps: Mapping[str, str], words: Sequence[frozenset[str]]
+    ) -> set[str]:
+        """Files holding every part of one of `words` (a word and its runs of [A-Za-z0-9_])."""
+        built = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT * FROM files")}
+        stale = [path for path, now in stamps.items() if built.get(path, (0, ""))[1] != now]
+        if len(stale) > max(REBUILD_SHARE * len(stamps), REBUILD_FILES):
+            self.db.close()
+            _build(root, stamps, self.where)
+            return _Index(self.where).holding(root, stamps, words)
+        by_id = {number: path for path, (number, _) in built.items()}
+        found = {
+            path
+            for word in words
+            for number in set.intersection(*(self._files_with(part) for part in word))
+            if (path := by_id[number]) in stamps and built[path][1] == stamps[path]
+        }
+        found.update(self._stale_holding(root, stale, stamps, words))
+        self.db.close()
+        return found
+
+    def _files_with(self, word: str) -> set[int]:
+        query = "SELECT rowid FROM words WHERE words MATCH ?"
+        return {row[0] for row in self.db.execute(query, (f'"{word}"',))}
+
+    def _stale_holding(
+        self,
+        root: Path,
+        stale: Iterable[str],
+        stamps: Mapping[str, str],
+        words: Sequence[frozenset[str]],
+    ) -> Iterable[str]:
+        """Files changed since the build: their words as last read again, or read now."""
+        fresh = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT * FROM fresh")}
+        learnt: list[tuple[str, str, str]] = []
+        for path in stale:
+            kept = fresh.get(path)
+            if kept is not None and kept[0] == stamps[path]:
+                held = set(kept[1].split())
+            else:
+                held = words_of((root / path).read_bytes())
+                learnt.append((path, stamps[path], " ".join(sorted(held))))
+            if any(word <= held for word in words):
+                yield path
+        if learnt:
+            _remember(self.where, learnt)
+
+
+def _remember(where: Path, learnt: Sequence[tuple[str, str, str]]) -> None:
+    """Store files read again; one transaction, skipped when another run holds the lock."""
+    with contextlib.suppress(sqlite3.OperationalError):
+        db = sqlite3.connect(where, timeout=2)
+        try:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO fresh VALUES (?, ?, ?)", learnt)
+        finally:
+            db.close()
+
+
+def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
+    """Read every file and write the index beside its place, then rename it there."""
+    where.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=where.parent, suffix=".part")
+    os.close(handle)
+    try:
+        db = sqlite3.connect(temporary)
+        with db:
+            db.executescript(
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+                "CREATE TABLE files (path TEXT PRIMARY KEY, id INTEGER, stamp TEXT);"
+                "CREATE TABLE fresh (path TEXT PRIMARY KEY, stamp TEXT, words TEXT);"
+                "CREATE VIRTUAL TABLE words USING fts5"
+                f"(text, content='', detail=none, tokenize=\"{TOKENIZER}\");"
+            )
+            db.executemany(
+                "INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("root", str(root))]
+            )
+            files = list(_readable(root, stamps))
+            db.executemany("INSERT INTO files VALUES (?, ?, ?)", files)
+            db.executemany("INSERT INTO words (rowid, text) VALUES (?, ?)", _texts(root, files))
+        db.close()
+        os.replace(temporary, where)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    _forget_gone_trees(where.parent)
+
+
+def _forget_gone_trees(folder: Path) -> None:
+    """Remove the indexes of trees that no longer exist (a test's, a deleted checkout's)
+    and those that cannot be read; a build in progress is a `.part` file, left alone."""
+    for index in folder.glob("*.sqlite"):
+        try:
+            db = sqlite3.connect(f"{index.as_uri()}?mode=ro", uri=True)
+            try:
+                row = db.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
+            finally:
+                db.close()
+            gone = row is None or not Path(row[0]).is_dir()
+        except sqlite3.DatabaseError:
+            gone = True
+        if gone:
+            with contextlib.suppress(FileNotFoundError):
+                index.unlink()
+
+
+def _readable(root: Path, stamps: Mapping[str, str]) -> Iterator[tuple[str, int, str]]:
+    """(path, id, stamp) of each file that can be read; one that cannot is never listed
+    as built, so every search reads it (and says why it cannot)."""
+    for number, (path, now) in enumerate(stamps.items()):
+        if os.access(root / path, os.R_OK):
+            yield path, number, now
+
+
+def _texts(root: Path, files: Iterable[tuple[str, int, str]]) -> Iterator[tuple[int, str]]:
+    for path, number, _ in files:
+        yield number, (root / path).read_bytes().decode("ascii", errors="replace")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import shutil
 import subprocess
 from dataclasses import dataclass
 from functools import cache
@@ -90,10 +89,6 @@ def series(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def report_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("corpus-reports")
-
-
-def has_dot() -> bool:
-    return shutil.which("dot") is not None
 
 
 def entities(series: str) -> list[dict[str, Any]]:

@@ -53,7 +53,7 @@ def pairs(sandbox: Sandbox, mbox: Path, script: Path) -> list[Pair]:
     series = load_series(str(mbox), offline=True)
     mails = [str(m) for m in patch_mails(mbox, sandbox.root / "patches" / mbox.stem)]
     checkpatch_argv = ["perl", str(script), "--no-tree", "--no-color", *mails]
-    check_argv = [_script("patchscope"), "check", "--offline", "--json", str(mbox)]
+    check_argv = [_script("patchscope"), "check", "--offline", "--no-model", "--json", str(mbox)]
     b4_argv = [_script("b4"), "--offline-mode", "am", "-m", str(mbox), str(series.message_id)]
     stat_argv = [_script("patchscope"), "stat", "--offline", "--json", str(mbox)]
     sandbox.checked(b4_argv)  # b4 writes its .mbx and .cover into the sandbox

@@ -9,7 +9,7 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
@@ -223,9 +223,13 @@ def require_tool(*names: str, apt: str) -> None:
     """
     if any(_present(name) for name in names):
         return
-    reason = f"needs {' or '.join(names)} (apt-get install {apt})"
+    skip_or_fail(f"needs {' or '.join(names)} (apt-get install {apt})", "a test that needs it")
+
+
+def skip_or_fail(reason: str, what: str) -> NoReturn:
+    """Skip with `reason`; under CI=true fail instead, since CI must really run `what`."""
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true, so a test that needs it may not be skipped")
+        pytest.fail(f"{reason}; CI=true, so {what} may not be skipped")
     pytest.skip(reason)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,6 @@ MEMBERS = [
 
 # On every test that uses the tree (tests/conftest.py:require_tool).
 NEEDS_TARBALL = pytest.mark.needs_tool(str(TARBALL), apt="linux-source-6.1")
-
-
-def require(path: Path, how: str, tests: str) -> None:
-    """Skip when `path` (data, not a tool: e.g. the shared corpus) is missing, saying `how`
-    to get it; under CI=true, fail instead."""
-    if path.exists():
-        return
-    reason = f"{path} is missing ({how})"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true, so {tests} may not be skipped")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

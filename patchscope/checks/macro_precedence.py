@@ -51,6 +51,7 @@ class _Use:
 
 def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> list[Finding]:
     findings: dict[tuple[str, str, str], Finding] = {}
+    budget = Budget()  # the series' solver time, shared by every counterexample
     macros = _base_macros(facts)
     suspects = {name for name, m in macros.items() if _unparenthesised(m)}
     introduced: set[str] = set()
@@ -64,7 +65,7 @@ def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> 
         for use in _uses(stage, suspects):
             if use.macro not in introduced and not stage.is_added(use.file, use.line):
                 continue
-            finding = _judge(use, macros)
+            finding = _judge(use, macros, budget)
             key = (use.macro, use.file, " ".join(use.text.split()))
             if finding is not None and key not in findings:
                 findings[key] = finding
@@ -194,7 +195,7 @@ def _flat(expr: Expr) -> object:
     return expr
 
 
-def _judge(use: _Use, macros: dict[str, Macro]) -> Finding | None:
+def _judge(use: _Use, macros: dict[str, Macro], budget: Budget) -> Finding | None:
     meant_macros = {**macros, use.macro: parenthesised(macros[use.macro])}
     try:
         written = expand(use.tokens, macros)
@@ -214,7 +215,7 @@ def _judge(use: _Use, macros: dict[str, Macro]) -> Finding | None:
         f"C groups it as: {unparse(actual)}",
         f"meant: {unparse(meant)}",
     ]
-    evidence += _counterexample(use, actual, meant)
+    evidence += _counterexample(use, actual, meant, budget)
     if values is None:
         message = f"{use.macro}'s body is not parenthesised: C groups this use differently"
     else:
@@ -238,7 +239,7 @@ def _judge(use: _Use, macros: dict[str, Macro]) -> Finding | None:
 _COMPOUND = re.compile(r"^\s*(?P<lhs>[^=]+?)\s*(?P<op><<|>>|[-+*/%&|^])=(?!=)")
 
 
-def _counterexample(use: _Use, actual: Expr, meant: Expr) -> list[str]:
+def _counterexample(use: _Use, actual: Expr, meant: Expr, budget: Budget) -> list[str]:
     """Inputs where the use and what it meant differ, found by the solver: for `x op= M`
     the values x ends up with."""
     compound = _COMPOUND.match(use.text)
@@ -254,7 +255,7 @@ def _counterexample(use: _Use, actual: Expr, meant: Expr) -> list[str]:
     types = {**known.types, **declarations(use.text)}
     from patchscope.checks.smt import equivalent  # z3 loads only where a use regroups
 
-    verdict = equivalent(actual, meant, types, Budget(queries=1))
+    verdict = equivalent(actual, meant, types, budget)
     if verdict.outcome != "refuted":
         return []
     return [

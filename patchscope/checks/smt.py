@@ -12,6 +12,7 @@ answer "not proved" with the reason.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -309,6 +310,14 @@ def _solve(t: _Translator, sides: _Sides, budget: Budget) -> Verdict:
     stated = tuple(dict.fromkeys(text for _, text in t.premises))
     if not budget.take():
         return Verdict("not proved", "the series' solver budget is spent", stated)
+    started = time.monotonic()
+    try:
+        return _answer(t, sides, stated)
+    finally:
+        budget.charge(time.monotonic() - started)
+
+
+def _answer(t: _Translator, sides: _Sides, stated: tuple[str, ...]) -> Verdict:
     solver = z3.Solver()
     solver.set("timeout", QUERY_MS)
     solver.add(*(p for p, _ in t.premises))

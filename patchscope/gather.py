@@ -107,17 +107,16 @@ def model_findings(
     series: Series,
     module: str,
     budget: Budget | None = None,
-    run: ModelRun | None = None,
     facts: SeriesFacts | None = None,
 ) -> tuple[list[Finding], ModelRun | None]:
-    """The model's findings and its run (a caller's `run` is reused), or one `model-failed`
+    """The model's findings and its run (for the caller's other uses), or one `model-failed`
     warning and no run when it cannot replay the series (the rest stands without it)."""
     from patchscope.model.findings import DEFAULT_BUDGET
     from patchscope.model.findings import model_findings as found_by_model
     from patchscope.model.verdicts import claim_findings
 
     try:
-        ran = run_model(series, module, facts) if run is None else run
+        ran = run_model(series, module, facts)
         found = found_by_model(
             ran.stages, ran.replays, DEFAULT_BUDGET if budget is None else budget
         )

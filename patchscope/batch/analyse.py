@@ -6,6 +6,7 @@ from __future__ import annotations
 import resource
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from patchscope import limits
 from patchscope.batch.discover import Model, SeriesTask
@@ -18,6 +19,9 @@ from patchscope.limits import Limits
 from patchscope.model.claims import ClaimResult
 from patchscope.pipeline import Analysis
 from patchscope.verify import Verified, verify
+
+if TYPE_CHECKING:
+    from patchscope.model.memory_hotplug.stages import Stage
 
 
 @dataclass(frozen=True)
@@ -115,13 +119,15 @@ def _analysed(task: SeriesTask) -> SeriesResult:
     findings = static_findings(Analysis(verified, facts, None))
     claims: tuple[ClaimResult, ...] = ()
     if model is not None:
-        try:
-            claims = _claims(series, model)
-        except PatchscopeError as exc:  # as in the report: the rest stands without the model
-            findings = sort_findings([*findings, Finding(MODEL_FAILED, "warning", str(exc))])
-        else:
-            by_model, _ = model_findings(series, model.module, facts=facts)
-            findings = sort_findings([*findings, *by_model])
+        # one run of the model serves its findings and the manifest's claims; a model that
+        # cannot replay the series is one model-failed finding, and the rest stands
+        by_model, run = model_findings(series, model.module, facts=facts)
+        findings = sort_findings([*findings, *by_model])
+        if run is not None:
+            try:
+                claims = _claims(series, model, run.stages)
+            except PatchscopeError as exc:
+                findings = sort_findings([*findings, Finding(MODEL_FAILED, "warning", str(exc))])
     return SeriesResult(
         key=task.key,
         source=task.source,
@@ -138,11 +144,9 @@ def _analysed(task: SeriesTask) -> SeriesResult:
     )
 
 
-def _claims(series: Series, model: Model) -> tuple[ClaimResult, ...]:
+def _claims(series: Series, model: Model, stages: Sequence[Stage]) -> tuple[ClaimResult, ...]:
     from patchscope.model.claims import check_claims, model_replayer
-    from patchscope.model.memory_hotplug.stages import series_model
 
-    stages = series_model(series, model.module)
     return tuple(check_claims(series, model.claims, model_replayer(stages)))
 
 

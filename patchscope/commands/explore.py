@@ -10,8 +10,7 @@ import dataclasses
 from patchscope.baseline import judge
 from patchscope.commands.check import report
 from patchscope.errors import PatchscopeError
-
-ARCHES = ("x86_64", "ppc64", "s390", "arm64")
+from patchscope.model.memory_hotplug.config import ARCHES
 
 
 class ExploreError(PatchscopeError):

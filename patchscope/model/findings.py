@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from patchscope.findings import Finding, Severity, sort_findings
+from patchscope.model.memory_hotplug.kconfig import BOOLS
 
 if TYPE_CHECKING:
     from patchscope.model.explore import Op
@@ -168,13 +169,7 @@ def describe(p: FlowParams) -> str:
     ]
     parts += [f"altmap={p.altmap}"] if p.driver == "devm" else []
     parts += [f"blocks={','.join(map(str, p.blocks))}"] if p.blocks is not None else []
-    flags = {
-        "CONFIG_SPARSEMEM_VMEMMAP": c.sparsemem_vmemmap,
-        "CONFIG_DEBUG_VM": c.debug_vm,
-        "CONFIG_DEBUG_VM_PGFLAGS": c.debug_vm_pgflags,
-        "CONFIG_MEMORY_HOTREMOVE": c.memory_hotremove,
-    }
-    parts += [f"{flag}={'y' if on else 'n'}" for flag, on in flags.items()]
+    parts += [f"{flag}={'y' if getattr(c, name) else 'n'}" for flag, name in BOOLS.items()]
     return " ".join(parts)
 
 

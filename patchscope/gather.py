@@ -9,7 +9,7 @@ gives the same findings and fingerprints on every run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from patchscope.baseline import Baseline, Judged, find_baseline, judge
 from patchscope.checks.run import run_checks
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, sort_findings
-from patchscope.ingest.manifest import read_manifest
+from patchscope.ingest.manifest import modelled
 from patchscope.ingest.series import Series
 from patchscope.ingest.signoff import RULES as SIGNOFF_RULES
 from patchscope.pipeline import Analysis, analyse
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from patchscope.model.memory_hotplug.stages import Stage
     from patchscope.model.verdicts import Scenario
 
-KNOWN_SERIES = Path(__file__).resolve().parents[1] / "series"  # the repository's manifests
 MODEL_FAILED = "model-failed"  # the series has a model, but it could not replay the series
 
 
@@ -72,22 +71,11 @@ def static_findings(analysis: Analysis) -> list[Finding]:
     return sort_findings(found)
 
 
-def known_models(manifests: Iterable[Path] = ()) -> dict[str, str]:
-    """message-id -> stage module, from the repository's manifests and the ones given
-    (a later manifest wins)."""
-    found: dict[str, str] = {}
-    for path in [*sorted(KNOWN_SERIES.glob("*.toml")), *manifests]:
-        manifest = read_manifest(path)
-        if manifest.model is not None:
-            found[manifest.message_id] = manifest.model
-    return found
-
-
 def model_of(series: Series, source: str) -> str | None:
     """The stage module a manifest names for one of the series' message-ids, whatever the
     SOURCE it was read from (a manifest given as SOURCE counts too)."""
     given = [Path(source)] if source.endswith(".toml") and Path(source).is_file() else []
-    models = known_models(given)
+    models = {mid: module for mid, (module, _) in modelled(given).items()}
     ids = [p.message_id for p in series.patches]
     ids += [series.cover.message_id] if series.cover else []
     return next((models[i] for i in ids if i in models), None)

@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patchscope.batch.threads import Sourced, group_series
-from patchscope.commands.replay import DEFAULT_SERIES
 from patchscope.errors import PatchscopeError
 from patchscope.ingest.mail import Mail
-from patchscope.ingest.manifest import read_manifest
+from patchscope.ingest.manifest import modelled
 from patchscope.ingest.sources import MAIL_SUFFIXES, load
 from patchscope.model.claims import Claim, read_claims
-
-KNOWN_SERIES = DEFAULT_SERIES.parent  # the repository's manifests
 
 
 @dataclass(frozen=True)
@@ -62,7 +59,7 @@ class Discovery:
 def discover(sources: Sequence[str], *, offline: bool = False) -> Discovery:
     sourced: list[Sourced] = []
     unreadable: list[Unreadable] = []
-    manifests = sorted(KNOWN_SERIES.glob("*.toml"))
+    manifests: list[Path] = []
     for source in sources:
         if source.endswith(".toml") and Path(source).is_file():
             manifests.append(Path(source))
@@ -97,10 +94,9 @@ def _model(mails: tuple[Mail, ...], models: dict[str, Model]) -> Model | None:
 
 
 def _models(manifests: list[Path]) -> dict[str, Model]:
-    """message-id -> the model of the manifest naming it (a later manifest wins)."""
-    found: dict[str, Model] = {}
-    for path in manifests:
-        manifest = read_manifest(path)
-        if manifest.model is not None:
-            found[manifest.message_id] = Model(manifest.name, manifest.model, read_claims(path))
-    return found
+    """message-id -> the model of the manifest naming it (the repository's, then those given;
+    a later manifest wins)."""
+    return {
+        mid: Model(m.name, module, read_claims(m.path))
+        for mid, (module, m) in modelled(manifests).items()
+    }

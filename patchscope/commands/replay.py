@@ -7,14 +7,11 @@ import argparse
 import dataclasses
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from patchscope.commands.output import write_json
 from patchscope.errors import EXIT_CLEAN
-
-# The reference series' manifest, found beside the package (not from the cwd).
-DEFAULT_SERIES = Path(__file__).resolve().parents[2] / "series" / "memmap-hotadd-rfc-v2.toml"
+from patchscope.ingest.manifest import DEFAULT_SERIES
 
 
 def main(args: argparse.Namespace) -> int:

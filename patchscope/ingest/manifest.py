@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 from patchscope.errors import SourceError
 from patchscope.ingest.lore import as_message_id
 
+# The repository's manifests, and the one `replay` and `kernel` read when given no --series.
+REPOSITORY_SERIES = Path(__file__).resolve().parents[2] / "series"
+DEFAULT_SERIES = REPOSITORY_SERIES / "memmap-hotadd-rfc-v2.toml"
 CACHE = "cache"  # the lore cache entry of the manifest's message-id
 LORE = "lore"  # download the thread of the manifest's message-id
 
@@ -74,3 +78,14 @@ def _sources(path: Path, table: dict[str, Any]) -> tuple[str, ...]:
     ):
         raise SourceError(f"{path}: 'sources' must be a non-empty list of strings")
     return tuple(value)
+
+
+def modelled(given: Iterable[Path] = ()) -> dict[str, tuple[str, Manifest]]:
+    """message-id -> (stage module, manifest) of every manifest naming a model: the
+    repository's, then those given (a later manifest wins)."""
+    found: dict[str, tuple[str, Manifest]] = {}
+    for path in [*sorted(REPOSITORY_SERIES.glob("*.toml")), *given]:
+        manifest = read_manifest(path)
+        if manifest.model is not None:
+            found[manifest.message_id] = (manifest.model, manifest)
+    return found

@@ -7,17 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from patchscope.ingest.manifest import DEFAULT_SERIES
 from patchscope.kernel import guest, session
 from patchscope.kernel.compare import Comparison, compare, refused_by_qemu
 from patchscope.kernel.image import kernel_cache
 from patchscope.kernel.model_side import ModelPhase, params_for, replay_phases
 from patchscope.kernel.observe import ZONE_OF, model_observed, zone_counts
 from patchscope.kernel.session import PHASES, KernelRun, Request
-from patchscope.model.memory_hotplug.flows import FlowError, FlowParams, make_config
+from patchscope.model.memory_hotplug.flows import FlowParams, make_config, stage_of
 from patchscope.model.memory_hotplug.kernel import Kernel, StageLike
-
-# The reference manifest, for --stage N without --series (as `replay` does)
-DEFAULT_SERIES = Path(__file__).resolve().parents[2] / "series" / "memmap-hotadd-rfc-v2.toml"
 
 
 @dataclass(frozen=True)
@@ -43,11 +41,7 @@ def model_stage(series: str | None, number: int) -> StageLike | None:
     from patchscope.pipeline import load_series
 
     source = series or str(DEFAULT_SERIES)
-    stages = series_model(load_series(source, offline=True), model_name(source))
-    for stage in stages:
-        if stage.number == number:
-            return stage
-    raise FlowError(f"no stage {number}: stages are 0..{stages[-1].number}")
+    return stage_of(series_model(load_series(source, offline=True), model_name(source)), number)
 
 
 def compare_run(s: Scenario, stage: StageLike | None, run: KernelRun) -> Comparison:

@@ -382,7 +382,7 @@ def replay(
 ) -> Replay:
     """Run `flow` on a fresh kernel at `stage` (default: the last), checking invariants
     after every step; a kernel error ends the flow as the kernel would report it."""
-    chosen = stages[-1] if stage is None else _stage(stages, stage)
+    chosen = stages[-1] if stage is None else stage_of(stages, stage)
     k = Kernel(make_config(params), chosen)
     _prepare(k, params)
     checked = _Checked(k, chosen.number)
@@ -414,7 +414,8 @@ def replay(
     )
 
 
-def _stage(stages: Sequence[Stage], number: int) -> Stage:
+def stage_of(stages: Sequence[Stage], number: int) -> Stage:
+    """Stage `number` of a series, or the one-line error naming the stages there are."""
     for s in stages:
         if s.number == number:
             return s

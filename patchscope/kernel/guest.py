@@ -164,13 +164,16 @@ def kvm_usable() -> bool:
 
 async def probe_kvm(kernel: Path, timeout: float = 5.0) -> bool:
     """The kernel under KVM prints its banner on the serial console within `timeout`."""
-    process = await asyncio.create_subprocess_exec(
-        *(QEMU, "-m", "256M", "-nic", "none", "-nographic", "-no-reboot"),
-        *("-accel", "kvm", "-cpu", "host", "-kernel", str(kernel), "-append", "console=ttyS0"),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *(QEMU, "-m", "256M", "-nic", "none", "-nographic", "-no-reboot"),
+            *("-accel", "kvm", "-cpu", "host", "-kernel", str(kernel), "-append", "console=ttyS0"),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    except OSError:  # no QEMU: the boot that follows says so in its own words
+        return False
     assert process.stdout is not None
     try:
         async with asyncio.timeout(timeout):

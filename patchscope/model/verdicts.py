@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -302,8 +302,7 @@ def verdict(
     said = says(patch)
     judged = tuple(
         _judged(claim, line, k, deltas, unreached, missing, static)
-        for claim, line in said
-        if claim in UNCHANGED
+        for claim, line in promises(said)
     )
     return Verdict(
         k, patch.subject.title, patch.computed, said, deltas, executed, unreached, missing, judged
@@ -346,20 +345,27 @@ def claim_findings(series: Series, replays: Mapping[tuple[Scenario, int], Replay
     found = []
     for patch in series.patches:
         deltas = patch_deltas(patch, replays)
-        for claim, line in says(patch):
-            if claim in UNCHANGED and deltas:
-                lines = [line for d in deltas for line in delta_lines(d)]
-                found.append(
-                    Finding(
-                        rule=CONTRADICTED,
-                        severity="error",
-                        message=f'says "{claim}", but its replay changes {len(deltas)} '
-                        f"{'scenario' if len(deltas) == 1 else 'scenarios'}",
-                        patch=patch.number,
-                        evidence=(f"says: {line}", *lines[:EVIDENCE_LINES]),
-                    )
+        for claim, line in promises(says(patch)):
+            # the same judgement as the patch's verdict, which alone knows what ran
+            judged = _judged(claim, line, patch.number, deltas, (), (), ())
+            if judged.model != "contradicted":
+                continue
+            found.append(
+                Finding(
+                    rule=CONTRADICTED,
+                    severity="error",
+                    message=f'says "{claim}", but its replay changes {len(deltas)} '
+                    f"{'scenario' if len(deltas) == 1 else 'scenarios'}",
+                    patch=patch.number,
+                    evidence=(f"says: {line}", *judged.why[:EVIDENCE_LINES]),
                 )
+            )
     return found
+
+
+def promises(said: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The claims among a patch's words that promise unchanged behaviour."""
+    return [(claim, line) for claim, line in said if claim in UNCHANGED]
 
 
 def _label(file: str, name: str) -> str:

@@ -126,12 +126,13 @@ FACTS: tuple[KernelMacro, ...] = (
     KernelMacro("#define false 0", "include/linux/stddef.h", "an enum constant there"),
 )
 
-BY_NAME: dict[str, KernelMacro] = {fact.macro.name: fact for fact in FACTS}
+_MACROS: dict[str, Macro] = {m.name: m for m in (fact.macro for fact in FACTS)}  # parsed once
+BY_NAME: dict[str, KernelMacro] = dict(zip(_MACROS, FACTS, strict=True))
 
 
 def kernel_macros() -> dict[str, Macro]:
-    """Every fact as a Macro the expander takes, by name."""
-    return {name: fact.macro for name, fact in BY_NAME.items()}
+    """Every fact as a Macro the expander takes, by name (a copy: callers add their own)."""
+    return dict(_MACROS)
 
 
 def cite(name: str) -> str:

@@ -201,6 +201,22 @@ def shared_replays(
     monkeypatch.setattr(verdicts, "replay_stages", replay_stages)
 
 
+@pytest.fixture(scope="session")
+def reference_written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
+    """The reference report as the README's command writes it, once per run: (folder, exit
+    code, stderr). The report, picture, chart and browser tests read it; none writes in it."""
+    import contextlib
+    import io
+
+    from patchscope.cli import main
+
+    out = tmp_path_factory.mktemp("reference-written") / "report"
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["report", str(REFERENCE_MANIFEST), "-o", str(out), "--offline"])
+    return out, code, err.getvalue()
+
+
 # --- tests that need a system tool --------------------------------------------------------
 
 

@@ -69,6 +69,8 @@ def case(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, Path]:
     """(the report's index.html, the mbox of its series)."""
+    if request.param == "reference":  # written once for every test that reads it
+        return request.getfixturevalue("reference_written")[0] / "index.html", REFERENCE_MBOX
     where = tmp_path_factory.mktemp(request.param)
     if request.param == "eight-patches":
         source = mbox = _eight_patches(where)

@@ -14,7 +14,7 @@ import pytest
 
 from patchscope.cli import main as patchscope
 from tests.browser.harness import NEEDS_CHROMIUM, Opener, open_every_details
-from tests.conftest import REFERENCE_MANIFEST, REFERENCE_MBOX, git
+from tests.conftest import REFERENCE_MBOX, git
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -75,8 +75,8 @@ def _hostile_series(where: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reference_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_report(REFERENCE_MANIFEST, tmp_path_factory.mktemp("reference-report"))
+def reference_report(reference_written: tuple[Path, int, str]) -> Path:
+    return reference_written[0] / "index.html"
 
 
 @pytest.fixture(scope="module")

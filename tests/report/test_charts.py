@@ -76,10 +76,8 @@ def stages() -> list[Stage]:
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> str:
-    out = tmp_path_factory.mktemp("charts") / "report"
-    write_report(Request(str(REFERENCE_MANIFEST), out, offline=True))
-    return (out / "index.html").read_text(encoding="utf-8")
+def page(reference_written: tuple[Path, int, str]) -> str:
+    return (reference_written[0] / "index.html").read_text(encoding="utf-8")
 
 
 def _charts(html: str) -> list[ET.Element]:

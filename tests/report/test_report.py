@@ -37,10 +37,8 @@ def _patches_saying(mbox: Path, words: str) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("reference") / "report"
-    write_report(Request(str(REFERENCE_MANIFEST), out, offline=True))
-    return out
+def reference(reference_written: tuple[Path, int, str]) -> Path:
+    return reference_written[0]
 
 
 class Page(HTMLParser):

@@ -4,9 +4,7 @@ Graphviz cannot draw, the report is written without the pictures, with one warni
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -38,13 +36,9 @@ def _drawn_nodes(svg: ET.Element) -> list[set[str]]:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
+def reference(reference_written: tuple[Path, int, str]) -> tuple[Path, int, str]:
     """The reference report as the README's command writes it: (folder, exit code, stderr)."""
-    out = tmp_path_factory.mktemp("picture") / "report"
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(["report", str(REFERENCE_MANIFEST), "-o", str(out), "--offline"])
-    return out, code, err.getvalue()
+    return reference_written
 
 
 def test_reference_report_says_nothing_on_stderr(reference: tuple[Path, int, str]) -> None:

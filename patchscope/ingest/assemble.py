@@ -13,7 +13,14 @@ from patchscope.diff.parse import parse_diff
 from patchscope.errors import NoPatchError
 from patchscope.findings import Finding
 from patchscope.ingest.mail import Mail, Person, Unreadable
-from patchscope.ingest.postings import Posting, Sent, find_postings, latest_posting, same_series
+from patchscope.ingest.postings import (
+    Posting,
+    Sent,
+    find_postings,
+    latest_posting,
+    nearest_above,
+    same_series,
+)
 from patchscope.ingest.quotes import locate_quotes
 from patchscope.ingest.series import Cover, GivenTrailer, Patch, Reply, Series
 from patchscope.ingest.signoff import signoff_findings
@@ -323,7 +330,8 @@ def _replies(mails: list[Mail], cover: Cover | None, patches: list[Patch]) -> li
     by_number = {p.number: p for p in patches}
     replies = []
     for mail in mails:
-        answers = _answered(mail, targets, parent)
+        above = nearest_above(mail, targets.keys(), parent)
+        answers = None if above is None else targets[above]
         patch = by_number.get(answers) if answers else None
         replies.append(
             Reply(
@@ -338,24 +346,6 @@ def _replies(mails: list[Mail], cover: Cover | None, patches: list[Patch]) -> li
             )
         )
     return replies
-
-
-def _answered(mail: Mail, targets: dict[str, int], parent: dict[str, Mail]) -> int | None:
-    """Climb the reply chain; fall back on References when a link in it is missing."""
-    seen: set[str] = set()
-    current: Mail | None = mail
-    while current is not None and current.message_id not in seen:
-        seen.add(current.message_id)
-        up = current.in_reply_to
-        if up is None:
-            break
-        if up in targets:
-            return targets[up]
-        current = parent.get(up)
-    for ref in reversed(mail.references):
-        if ref in targets:
-            return targets[ref]
-    return None
 
 
 def _attach_reply_trailers(patches: list[Patch], replies: list[Reply]) -> list[Patch]:

@@ -95,7 +95,7 @@ def find_postings(sent: Sequence[Sent], every: Mapping[str, Mail]) -> list[Posti
     for item in sent:
         by_id.setdefault(item.mail.message_id, item)
     position = {mid: n for n, mid in enumerate(by_id)}
-    parents = {mid: _parent(item.mail, by_id.keys(), every) for mid, item in by_id.items()}
+    parents = {mid: nearest_above(item.mail, by_id.keys(), every) for mid, item in by_id.items()}
     depth = {mid: _depth(mid, parents) for mid in parents}
     growing: list[_Growing] = []
     where: dict[str, int] = {}
@@ -121,9 +121,9 @@ def find_postings(sent: Sequence[Sent], every: Mapping[str, Mail]) -> list[Posti
     return sorted((_posting(g, position) for g in growing), key=lambda p: p.position)
 
 
-def _parent(mail: Mail, ids: Set[str], every: Mapping[str, Mail]) -> str | None:
-    """The nearest cover or patch above the mail: up its In-Reply-To chain, else the last of
-    its References that is one."""
+def nearest_above(mail: Mail, ids: Set[str], every: Mapping[str, Mail]) -> str | None:
+    """The nearest of `ids` above the mail (a cover or patch): up its In-Reply-To chain
+    through the mails in `every`, else the last of its References that is one of them."""
     seen = {mail.message_id}
     up = mail.in_reply_to
     while up is not None and up not in seen:

@@ -71,7 +71,7 @@ def check(series: Series, facts: SeriesFacts, tree: TreeFacts | None = None) -> 
         pf = by_number[patch.number]
         hunks = [(fd, h) for fd in patch.files if is_c(fd) for h in fd.hunks]
         mapping, odds = _renames(hunks)
-        compared = compare_patch(patch, pf, known[patch.number], mapping, budget)
+        compared = compare_patch(hunks, known[patch.number], mapping, budget)
         compared += conversions(pf, known[patch.number], budget)
         findings.extend(_judge(patch.number, said, compared, _unexplained(odds, compared, pf)))
     return findings

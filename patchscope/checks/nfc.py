@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from patchscope.checks.cexpr import (
@@ -32,7 +32,7 @@ from patchscope.checks.cexpr import (
     unparse,
 )
 from patchscope.checks.expand import expand, macro_from_signature, parenthesised
-from patchscope.checks.hunkcode import CONDITIONS, Stmt, Token, is_c, side, statements
+from patchscope.checks.hunkcode import CONDITIONS, Stmt, Token, side, statements
 from patchscope.checks.knowledge import (
     Helper,
     Knowledge,
@@ -45,7 +45,6 @@ from patchscope.checks.knowledge import (
 from patchscope.checks.verdict import Budget, Verdict
 from patchscope.code.model import Definition, PatchFacts
 from patchscope.diff.model import FileDiff, Hunk
-from patchscope.ingest.series import Patch
 
 
 @dataclass(frozen=True)
@@ -61,14 +60,12 @@ class Comparison:
 
 
 def compare_patch(
-    patch: Patch,
-    pf: PatchFacts,
+    hunks: Sequence[tuple[FileDiff, Hunk]],
     known: tuple[Knowledge, Knowledge],
     mapping: Mapping[str, str],
     budget: Budget,
 ) -> list[Comparison]:
-    """Every changed statement of the patch with its counterpart, compared."""
-    hunks = [(fd, h) for fd in patch.files if is_c(fd) for h in fd.hunks]
+    """Every changed statement of the patch's C hunks with its counterpart, compared."""
     shown = [
         (
             list(statements(side(fd, h, "-"), h.section)),

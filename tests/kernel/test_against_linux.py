@@ -5,7 +5,9 @@ here holds a number read off an earlier run."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
+import jsonschema
 import pytest
 
 from patchscope.kernel.compare import Comparison, compare
@@ -14,6 +16,7 @@ from patchscope.kernel.model_side import params_for, replay_phases
 from patchscope.kernel.observe import ZONE_OF
 from patchscope.kernel.scenario import Scenario, compare_run, model_stage
 from patchscope.kernel.session import PHASES, KernelRun
+from tests.conftest import ROOT
 from tests.kernel.conftest import NEEDS_GUEST, SCENARIOS, TIMEOUT
 
 pytestmark = [pytest.mark.timeout(TIMEOUT), *NEEDS_GUEST]
@@ -98,3 +101,11 @@ def test_an_unaligned_dimm_is_refused_by_both(kernel_runs: dict[str, KernelRun])
     assert row(c, "hot-add", "outcome") == ("refused", "refused", True)
     assert row(c, "hot-add", "memory_blocks") == (0, 0, True)
     assert [r.phase for r in c.rows] == ["hot-add"] * len(c.rows)
+
+
+def test_json_follows_its_schema(kernel_runs: dict[str, KernelRun]) -> None:
+    schema = json.loads((ROOT / "patchscope" / "schema" / "kernel.schema.json").read_text())
+    for name in SCENARIOS:
+        document = compared(name, kernel_runs).to_json()
+        jsonschema.validate(document, schema)
+        assert document["agree"] is True

@@ -12,6 +12,7 @@ from patchscope.model.verdicts import Verdict
 
 
 def main(args: argparse.Namespace) -> int:
+    from patchscope.checks import claim_mismatch
     from patchscope.graph.build import build_graph
     from patchscope.model.memory_hotplug.stages import (
         NO_MODEL,
@@ -28,7 +29,8 @@ def main(args: argparse.Namespace) -> int:
     analysis = analyse(args.source, tree=args.tree, offline=args.offline)
     series = analysis.verified.series
     graph = build_graph(series, analysis.facts, analysis.verified.dependencies, analysis.tree)
-    found = verdicts(series, series_model(series, module), graph)
+    static = claim_mismatch.check(series, analysis.facts, analysis.tree)
+    found = verdicts(series, series_model(series, module, analysis.facts), graph, static)
     if args.json:
         write_json({"schema_version": 1, "verdicts": [v.to_json() for v in found]})
     else:

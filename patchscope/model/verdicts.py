@@ -372,12 +372,12 @@ def _label(file: str, name: str) -> str:
     return f"{file}:{name}"
 
 
-def verdicts(series: Series, stages: Sequence[Stage], graph: nx.MultiDiGraph) -> list[Verdict]:
-    from patchscope.checks import claim_mismatch
-    from patchscope.code.facts import series_facts
-
+def verdicts(
+    series: Series, stages: Sequence[Stage], graph: nx.MultiDiGraph, static: Sequence[Finding]
+) -> list[Verdict]:
+    """Each patch's verdict; `static` holds the static claim check's findings, beside which
+    the model's judgement of the same words is shown."""
     replays = replay_stages(stages)
-    static = claim_mismatch.check(series, series_facts(series))
     return [verdict(p, replays, graph, static, known_functions(stages)) for p in series.patches]
 
 

@@ -89,9 +89,12 @@ def stages(analysis):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def judged(analysis, stages, graph):  # type: ignore[no-untyped-def]
+    from patchscope.checks import claim_mismatch
     from patchscope.model.verdicts import verdicts
 
-    return {v.patch: v for v in verdicts(analysis.verified.series, stages, graph)}
+    series = analysis.verified.series
+    static = claim_mismatch.check(series, analysis.facts, analysis.tree)
+    return {v.patch: v for v in verdicts(series, stages, graph, static)}
 
 
 def _delta(v, label: str):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,8 +91,7 @@ class DirTree(Tree):
     def __init__(self, root: Path, spec: str) -> None:
         self.root = root.resolve()
         self.spec = spec
-        self._repo = _history_of(self.root)
-        self._listing: dict[str, str] | None = None  # walked once, on first use
+        self._listing: tuple[list[str], dict[str, str]] | None = None  # walked on first use
 
     def read(self, path: str) -> str | None:
         target = self._inside(path)
@@ -100,18 +100,17 @@ class DirTree(Tree):
         return decode(target.read_bytes())
 
     def files(self) -> tuple[str, ...]:
-        return tuple(self._stamps())
+        return tuple(sorted(self._walk()[0]))
 
     def grep(self, words: Sequence[str]) -> tuple[GrepHit, ...]:
         from patchscope.code.treeindex import files_holding  # sqlite3, only for a search
 
         if not words:
             return ()
-        sources = {n: s for n, s in self._stamps().items() if n.endswith(SOURCE_SUFFIXES)}
         pattern = words_pattern(words)
         needles = [word.encode() for word in words]
         hits: list[GrepHit] = []
-        for name in sorted(files_holding(self.root, sources, words)):
+        for name in sorted(files_holding(self.root, self._walk()[1], words)):
             data = (self.root / name).read_bytes()
             if not any(needle in data for needle in needles):
                 continue
@@ -129,6 +128,10 @@ class DirTree(Tree):
     def has_history(self) -> bool:
         return self._repo is not None
 
+    @cached_property  # git is loaded only when a commit id is looked up
+    def _repo(self) -> git.Repo | None:
+        return _history_of(self.root)
+
     def _inside(self, path: str) -> Path | None:
         """The file's real location; None for a path or symlink that leaves the tree."""
         target = (self.root / path).resolve()
@@ -136,11 +139,12 @@ class DirTree(Tree):
             return None
         return target
 
-    def _stamps(self) -> dict[str, str]:
-        """Every file (path: stamp of a C file, else ""), sorted; symlinks that leave the
-        tree are left out."""
+    def _walk(self) -> tuple[list[str], dict[str, str]]:
+        """Every file, and each C source or header with its stamp (the only ones searched);
+        symlinks that leave the tree are left out, symlinked folders not followed."""
         if self._listing is None:
-            found: dict[str, str] = {}
+            every: list[str] = []
+            sources: dict[str, str] = {}
             folders = [(str(self.root), "")]
             while folders:
                 folder, prefix = folders.pop()
@@ -149,16 +153,17 @@ class DirTree(Tree):
                 except OSError:
                     continue  # a folder that cannot be listed, as os.walk passes it over
                 for entry in entries:
-                    if entry.is_symlink() and not self._stays(Path(entry.path)):
-                        continue
-                    name = prefix + entry.name
                     if entry.is_dir(follow_symlinks=False):
                         if entry.name != ".git":
-                            folders.append((entry.path, f"{name}/"))
+                            folders.append((entry.path, f"{prefix}{entry.name}/"))
+                    elif entry.is_symlink() and not self._stays(Path(entry.path)):
+                        continue
                     elif entry.is_file():  # a FIFO would block its reader
-                        sources = name.endswith(SOURCE_SUFFIXES)  # the only ones searched
-                        found[name] = stamp(entry.stat()) if sources else ""
-            self._listing = dict(sorted(found.items()))
+                        name = prefix + entry.name
+                        every.append(name)
+                        if name.endswith(SOURCE_SUFFIXES):
+                            sources[name] = stamp(entry.stat())
+            self._listing = every, sources
         return self._listing
 
     def _stays(self, path: Path) -> bool:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from patchscope.ingest.lore import cache_dir
 
-VERSION = "3"
+VERSION = "4"
 # A word is a maximal run of these, as `git grep -w` delimits one: a file holding `a.b` as
 # a whole word holds the words `a` and `b`. FTS5's unicode61 tokenizer with `_` added
 # splits ASCII text alike (non-ASCII bytes are read as U+FFFD, which separates words) and
@@ -37,7 +37,7 @@ TOKENIZER = "unicode61 tokenchars '_'"
 REBUILD_SHARE = 0.25
 REBUILD_FILES = 256
 # What an index file that is not one raises when read: SQLite's errors, an id no file has.
-CORRUPT = (sqlite3.DatabaseError, KeyError)
+CORRUPT = (sqlite3.DatabaseError, IndexError)
 
 
 def words_of(data: bytes) -> set[str]:
@@ -86,18 +86,22 @@ class _Index:
         self, root: Path, stamps: Mapping[str, str], words: Sequence[frozenset[str]]
     ) -> set[str]:
         """Files holding every part of one of `words` (a word and its runs of [A-Za-z0-9_])."""
-        built = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT * FROM files")}
-        stale = [path for path, now in stamps.items() if built.get(path, (0, ""))[1] != now]
+        paths, kept = _listing(self.db)  # the file with id n is paths[n]
+        gone: set[int] = set()  # ids of files changed or removed since the build
+        stale: list[str] = []  # files changed or added since the build
+        if list(stamps) != paths or list(stamps.values()) != kept:  # not the usual, all alike
+            built = dict(zip(paths, kept, strict=True))
+            stale = [path for path, now in stamps.items() if built.get(path) != now]
+            gone = {n for n, path in enumerate(paths) if stamps.get(path) != kept[n]}
         if len(stale) > max(REBUILD_SHARE * len(stamps), REBUILD_FILES):
             self.db.close()
             _build(root, stamps, self.where)
             return _Index(self.where).holding(root, stamps, words)
-        by_id = {number: path for path, (number, _) in built.items()}
         found = {
-            path
+            paths[number]
             for word in words
             for number in set.intersection(*(self._files_with(part) for part in word))
-            if (path := by_id[number]) in stamps and built[path][1] == stamps[path]
+            if number not in gone
         }
         found.update(self._stale_holding(root, stale, stamps, words))
         self.db.close()
@@ -130,6 +134,15 @@ class _Index:
             _remember(self.where, learnt)
 
 
+def _listing(db: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """The paths the index was built from, by id, and their stamps then."""
+    row = db.execute("SELECT paths, stamps FROM listing").fetchone()
+    paths, stamps = ([], []) if row is None or not row[0] else (t.split("\0") for t in row)
+    if len(paths) != len(stamps):
+        raise sqlite3.DatabaseError("a listing whose paths and stamps disagree")
+    return paths, stamps
+
+
 def _remember(where: Path, learnt: Sequence[tuple[str, str, str]]) -> None:
     """Store files read again; one transaction, skipped when another run holds the lock."""
     with contextlib.suppress(sqlite3.OperationalError):
@@ -151,7 +164,7 @@ def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
         with db:
             db.executescript(
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
-                "CREATE TABLE files (path TEXT PRIMARY KEY, id INTEGER, stamp TEXT);"
+                "CREATE TABLE listing (paths TEXT, stamps TEXT);"
                 "CREATE TABLE fresh (path TEXT PRIMARY KEY, stamp TEXT, words TEXT);"
                 "CREATE VIRTUAL TABLE words USING fts5"
                 f"(text, content='', detail=none, tokenize=\"{TOKENIZER}\");"
@@ -159,8 +172,11 @@ def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
             db.executemany(
                 "INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("root", str(root))]
             )
-            files = list(_readable(root, stamps))
-            db.executemany("INSERT INTO files VALUES (?, ?, ?)", files)
+            # one that cannot be read is never listed as built, so every search reads it (and
+            # says why it cannot)
+            files = [path for path in stamps if os.access(root / path, os.R_OK)]
+            listing = ("\0".join(files), "\0".join(stamps[path] for path in files))
+            db.execute("INSERT INTO listing VALUES (?, ?)", listing)
             db.executemany("INSERT INTO words (rowid, text) VALUES (?, ?)", _texts(root, files))
         db.close()
         os.replace(temporary, where)
@@ -188,14 +204,6 @@ def _forget_gone_trees(folder: Path) -> None:
                 index.unlink()
 
 
-def _readable(root: Path, stamps: Mapping[str, str]) -> Iterator[tuple[str, int, str]]:
-    """(path, id, stamp) of each file that can be read; one that cannot is never listed
-    as built, so every search reads it (and says why it cannot)."""
-    for number, (path, now) in enumerate(stamps.items()):
-        if os.access(root / path, os.R_OK):
-            yield path, number, now
-
-
-def _texts(root: Path, files: Iterable[tuple[str, int, str]]) -> Iterator[tuple[int, str]]:
-    for path, number, _ in files:
+def _texts(root: Path, files: Iterable[str]) -> Iterator[tuple[int, str]]:
+    for number, path in enumerate(files):
         yield number, (root / path).read_bytes().decode("ascii", errors="replace")

@@ -93,6 +93,18 @@ def test_a_changed_file_is_read_again(
         assert open_tree(str(root)).grep(words) == _no_index(root, words, monkeypatch)
 
 
+def test_a_removed_or_emptied_file_is_no_longer_found(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree(tmp_path / "tree")
+    assert _hits(root, ["beta", "delta"]) == [("arch/x/c.c", 1), ("mm/a.c", 3), ("mm/b.h", 1)]
+    _no_rebuild(monkeypatch)
+    (root / "mm/b.h").unlink()
+    (root / "arch/x/c.c").write_text("static int epsilon;\n")  # another size: another stamp
+    assert _hits(root, ["beta", "delta", "epsilon"]) == [("arch/x/c.c", 1), ("mm/a.c", 3)]
+    assert _hits(root, ["delta"]) == []
+
+
 def test_a_broken_index_file_is_ignored_and_rebuilt(tmp_path: Path, cache: Path) -> None:
     root = _tree(tmp_path / "tree")
     assert _hits(root, ["beta"]) == [("mm/a.c", 3), ("mm/b.h", 1)]

@@ -49,6 +49,19 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+def matching_lines(name: str, text: str, pattern: re.Pattern[str]) -> Iterator[GrepHit]:
+    """Each line of file `name` where `pattern` matches, searched in the whole text at once
+    (a word never spans lines, and a newline delimits a word as a line's ends do)."""
+    lines = split_lines(text)
+    row, start, last = 0, 0, -1  # `row`: the 0-based line holding offset `start`
+    for match in pattern.finditer(text):
+        row += text.count("\n", start, match.start())
+        start = match.start()
+        if row != last:
+            last = row
+            yield GrepHit(name, row + 1, lines[row])
+
+
 def stamp(stat: os.stat_result) -> str:
     """What tells a file's content changed without reading it."""
     return f"{stat.st_mtime_ns}:{stat.st_size}:{stat.st_ino}"
@@ -112,13 +125,8 @@ class DirTree(Tree):
         hits: list[GrepHit] = []
         for name in sorted(files_holding(self.root, self._walk()[1], words)):
             data = (self.root / name).read_bytes()
-            if not any(needle in data for needle in needles):
-                continue
-            hits.extend(
-                GrepHit(name, number, line)
-                for number, line in enumerate(split_lines(decode(data)), start=1)
-                if pattern.search(line)
-            )
+            if any(needle in data for needle in needles):
+                hits.extend(matching_lines(name, decode(data), pattern))
         return tuple(hits)
 
     def commit_title(self, sha: str) -> str | None:

@@ -104,7 +104,7 @@ class DirTree(Tree):
     def __init__(self, root: Path, spec: str) -> None:
         self.root = root.resolve()
         self.spec = spec
-        self._listing: tuple[list[str], dict[str, str]] | None = None  # walked on first use
+        self._stamped: dict[str, str] | None = None  # walked on the first search
 
     def read(self, path: str) -> str | None:
         target = self._inside(path)
@@ -113,7 +113,7 @@ class DirTree(Tree):
         return decode(target.read_bytes())
 
     def files(self) -> tuple[str, ...]:
-        return tuple(sorted(self._walk()[0]))
+        return tuple(sorted(self._walk(("",))))  # every name ends with ""
 
     def grep(self, words: Sequence[str]) -> tuple[GrepHit, ...]:
         from patchscope.code.treeindex import files_holding  # sqlite3, only for a search
@@ -123,7 +123,7 @@ class DirTree(Tree):
         pattern = words_pattern(words)
         needles = [word.encode() for word in words]
         hits: list[GrepHit] = []
-        for name in sorted(files_holding(self.root, self._walk()[1], words)):
+        for name in sorted(files_holding(self.root, self._sources(), words)):
             data = (self.root / name).read_bytes()
             if any(needle in data for needle in needles):
                 hits.extend(matching_lines(name, decode(data), pattern))
@@ -147,32 +147,34 @@ class DirTree(Tree):
             return None
         return target
 
-    def _walk(self) -> tuple[list[str], dict[str, str]]:
-        """Every file, and each C source or header with its stamp (the only ones searched);
-        symlinks that leave the tree are left out, symlinked folders not followed."""
-        if self._listing is None:
-            every: list[str] = []
-            sources: dict[str, str] = {}
-            folders = [(str(self.root), "")]
-            while folders:
-                folder, prefix = folders.pop()
-                try:
-                    entries = list(os.scandir(folder))
-                except OSError:
-                    continue  # a folder that cannot be listed, as os.walk passes it over
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        if entry.name != ".git":
-                            folders.append((entry.path, f"{prefix}{entry.name}/"))
-                    elif entry.is_symlink() and not self._stays(Path(entry.path)):
-                        continue
-                    elif entry.is_file():  # a FIFO would block its reader
-                        name = prefix + entry.name
-                        every.append(name)
-                        if name.endswith(SOURCE_SUFFIXES):
-                            sources[name] = stamp(entry.stat())
-            self._listing = every, sources
-        return self._listing
+    def _sources(self) -> dict[str, str]:
+        """Each C source or header (the only files searched) with its stamp."""
+        if self._stamped is None:
+            self._stamped = self._walk(SOURCE_SUFFIXES)
+        return self._stamped
+
+    def _walk(self, suffixes: tuple[str, ...]) -> dict[str, str]:
+        """Every file whose name ends with one of `suffixes`, with its stamp; symlinks that
+        leave the tree are left out, symlinked folders not followed."""
+        found: dict[str, str] = {}
+        folders = [(str(self.root), "")]
+        while folders:
+            folder, prefix = folders.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue  # a folder that cannot be listed, as os.walk passes it over
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != ".git":
+                        folders.append((entry.path, f"{prefix}{entry.name}/"))
+                elif entry.name.endswith(suffixes) and self._readable(entry):
+                    found[prefix + entry.name] = stamp(entry.stat())
+        return found
+
+    def _readable(self, entry: os.DirEntry[str]) -> bool:
+        """A file, or a symlink to one inside the tree (a FIFO would block its reader)."""
+        return (not entry.is_symlink() or self._stays(Path(entry.path))) and entry.is_file()
 
     def _stays(self, path: Path) -> bool:
         return path.resolve().is_relative_to(self.root)

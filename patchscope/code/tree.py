@@ -38,7 +38,10 @@ class GrepHit:
 def words_pattern(words: Sequence[str]) -> re.Pattern[str]:
     """Any of `words` between non-word characters, as `git grep -w` delimits a word."""
     alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])")
+    # the set of first characters lets the search skip most places without trying each word
+    first = "".join(sorted({re.escape(word[:1]) for word in words}))
+    ahead = f"(?=[{first}])" if words and all(words) else ""
+    return re.compile(rf"(?<![A-Za-z0-9_]){ahead}(?:{alternatives})(?![A-Za-z0-9_])")
 
 
 def split_lines(text: str) -> list[str]:

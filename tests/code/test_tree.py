@@ -116,10 +116,11 @@ def test_grep_finds_whole_words_as_git_grep_does(made: TreeSeries) -> None:
         "pfn\nx = pfn + pfn;\n\tstart_pfn(pfn)\r\n\x0cpfn\n_pfn pfn_\npfn",
         "\n\nnothing here\n",
         "npfn pfnn\npfn",
+        "a = ^x + ]y - -z;\nb = x ^ y;\n",
     ],
 )
 def test_matching_lines_are_the_lines_a_line_by_line_search_finds(text: str) -> None:
-    pattern = words_pattern(["pfn", "start_pfn"])
+    pattern = words_pattern(["pfn", "start_pfn", "^x", "]y", "-z"])
     # an independent reading: the text cut at newlines only, each line searched alone
     lines = text.split("\n")[: -1 if text.endswith("\n") else None]
     expected = [(n, line) for n, line in enumerate(lines, start=1) if pattern.search(line)]

@@ -31,6 +31,7 @@ _ENTRY = re.compile(r"([A-Z]):\s*(.*?)\s*$")
 _ADDRESS = re.compile(r"[^\s<>\"()]+@[^\s<>\"()]+")
 _ROLES = {"M": "maintainer", "L": "list"}
 _WILDCARD = re.compile(r"[*?]")
+_PLAIN = re.compile(r"[A-Za-z0-9_/-]+")  # a regex of these characters matches only itself
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ def _glob(pattern: str) -> re.Pattern[str]:
 
 
 def _regex_matches(path: str, regex: str) -> bool:
+    if _PLAIN.fullmatch(regex):  # most are a plain name: no regex to compile
+        return regex in path
     try:
         return re.search(regex, path, re.VERBOSE) is not None
     except re.error:

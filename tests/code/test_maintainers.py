@@ -77,6 +77,8 @@ RULES = [
     (["F:\tnet/", "X:\tnet/ipv6/"], "net/ipv6/route.c", False),
     (["N:\t[^a-z]tegra"], "drivers/gpu/tegra/dc.c", True),
     (["N:\t[^a-z]tegra"], "drivers/misc/integrator.c", False),
+    (["N:\tsun50i"], "arch/arm64/boot/dts/allwinner/sun50i-a64.dtsi", True),
+    (["N:\tsun50i"], "arch/arm64/boot/dts/allwinner/sun5i-a13.dtsi", False),
     (["F:\tdrivers/base"], "drivers/base/memory.c", True),  # a bare directory
     (["F:\tdrivers/base"], "drivers/base/power/main.c", True),
     (["F:\tdrivers/base"], "drivers/based.c", False),

@@ -119,18 +119,25 @@ class DirTree(Tree):
         return tuple(sorted(self._walk(("",))))  # every name ends with ""
 
     def grep(self, words: Sequence[str]) -> tuple[GrepHit, ...]:
-        from patchscope.code.treeindex import files_holding  # sqlite3, only for a search
+        from patchscope.code.treeindex import Files, files_holding  # sqlite3, for a search
 
         if not words:
             return ()
         pattern = words_pattern(words)
         needles = [word.encode() for word in words]
         hits: list[GrepHit] = []
-        for name in sorted(files_holding(self.root, self._sources(), words)):
-            data = (self.root / name).read_bytes()
+        files = Files(self.root, self._sources(), self._contents, self._can_read)
+        found = sorted(files_holding(files, words))
+        for name, data in zip(found, self._contents(found), strict=True):
             if any(needle in data for needle in needles):
                 hits.extend(matching_lines(name, decode(data), pattern))
         return tuple(hits)
+
+    def _contents(self, paths: Sequence[str]) -> Iterator[bytes]:
+        return ((self.root / path).read_bytes() for path in paths)
+
+    def _can_read(self, path: str) -> bool:
+        return os.access(self.root / path, os.R_OK)
 
     def commit_title(self, sha: str) -> str | None:
         return None if self._repo is None else _title(self._repo, sha)
@@ -207,10 +214,17 @@ class GitTree(Tree):
     def grep(self, words: Sequence[str]) -> tuple[GrepHit, ...]:
         import git
 
+        from patchscope.code.treeindex import Files, files_holding  # sqlite3, for a search
+
         if not words:
             return ()
         rev = self.commit.hexsha
-        globs = [f"*{suffix}" for suffix in SOURCE_SUFFIXES]
+        files = Files(Path(self.repo.git_dir).resolve(), self._blobs, self._contents, _any)
+        # git grep itself finds the lines; the index only names the files worth its time
+        found = sorted(files_holding(files, words))
+        if not found:
+            return ()
+        where = [f":(literal){path}" for path in found] if len(found) <= _PATHSPECS else []
         try:
             out = self.repo.git.grep(
                 "-z",
@@ -221,7 +235,7 @@ class GitTree(Tree):
                 *_each("-e", words),
                 rev,
                 "--",
-                *globs,
+                *(where or [f"*{suffix}" for suffix in SOURCE_SUFFIXES]),
                 strip_newline_in_stdout=False,
             )
         except git.GitCommandError as exc:
@@ -230,12 +244,37 @@ class GitTree(Tree):
             raise SourceError(f"{self.spec}: git grep failed: {exc.stderr.strip()}") from exc
         return tuple(_grep_hits(out, f"{rev}:"))
 
+    @cached_property
+    def _blobs(self) -> dict[str, str]:
+        """Each C source and header of the revision with its blob id, which changes whenever
+        its content does: the stamps of the index."""
+        listing = self.repo.git.ls_tree("-r", "-z", self.commit.hexsha)
+        found: dict[str, str] = {}
+        for record in listing.split("\0"):
+            about, _, path = record.partition("\t")
+            fields = about.split(" ")  # mode, type, object id
+            if len(fields) == 3 and fields[1] == "blob" and path.endswith(SOURCE_SUFFIXES):
+                found[path] = fields[2]
+        return found
+
+    def _contents(self, paths: Sequence[str]) -> Iterator[bytes]:
+        for path in paths:
+            yield self.repo.odb.stream(bytes.fromhex(self._blobs[path])).read()
+
     def commit_title(self, sha: str) -> str | None:
         return _title(self.repo, sha)
 
     @property
     def has_history(self) -> bool:
         return True
+
+
+# Past this many files, git grep is given its usual patterns rather than every file's name.
+_PATHSPECS = 2000
+
+
+def _any(_path: str) -> bool:
+    return True  # a revision's blobs are all readable
 
 
 def _each(flag: str, values: Sequence[str]) -> list[str]:

@@ -1,14 +1,15 @@
-"""Which C files of a directory tree hold which words, kept between runs.
+"""Which C files of a tree hold which words, kept between runs.
 
 A search of a whole kernel tree for a few function names otherwise reads every one of its
 55,000 C files. The index holds tree facts only: the words each file holds (SQLite's FTS5
-full-text index, which splits and indexes them in C), with the stamp (mtime_ns, size,
-inode) the file had when it was read. A file whose stamp differs is read again, and its
-words are stored beside the build's; nothing of a series is kept.
-One SQLite file per tree under patchscope's cache folder, never in the tree: a build is
-written to a temporary file and renamed into place, so a concurrent run sees a whole old
-index or a whole new one. A file that is not a readable index is ignored and rebuilt.
-Set PATCHSCOPE_TREE_CACHE=off to read every file instead.
+full-text index, which splits and indexes them in C), with the stamp the file had when it
+was read: (mtime_ns, size, inode) in a folder, the blob id in a git revision. A file whose
+stamp differs is read again, and its words are stored beside the build's; nothing of a
+series is kept.
+One SQLite file per tree folder or repository under patchscope's cache folder, never in the
+tree: a build is written to a temporary file and renamed into place, so a concurrent run
+sees a whole old index or a whole new one. A file that is not a readable index is ignored
+and rebuilt. Set PATCHSCOPE_TREE_CACHE=off to read every file instead.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from patchscope.ingest.lore import cache_dir
@@ -44,21 +46,32 @@ def words_of(data: bytes) -> set[str]:
     return {word.decode() for word in set(BYTES_WORD.findall(data))}
 
 
-def files_holding(root: Path, stamps: Mapping[str, str], words: Sequence[str]) -> set[str]:
-    """Those of the files in `stamps` (path relative to `root`: its stamp) that may hold
-    one of `words` as a whole word; every file when the index cannot answer."""
-    where = _location(root)
+@dataclass(frozen=True)
+class Files:
+    """The C files an index answers for: where they live (a tree's folder, a repository's),
+    each path with its stamp (what changes whenever its content does), and how to read them."""
+
+    root: Path
+    stamps: Mapping[str, str]
+    contents: Callable[[Sequence[str]], Iterator[bytes]]  # of these paths, in their order
+    readable: Callable[[str], bool]
+
+
+def files_holding(files: Files, words: Sequence[str]) -> set[str]:
+    """Those of `files` that may hold one of `words` as a whole word; every file when the
+    index cannot answer."""
+    where = _location(files.root)
     parts = [frozenset(WORD.findall(word)) for word in words]
     if where is None or not all(parts):
-        return set(stamps)
+        return set(files.stamps)
     try:
         try:
-            return _Index(where).holding(root, stamps, parts)
+            return _Index(where).holding(files, parts)
         except CORRUPT:  # no index, not an index, or one of another version: start again
-            _build(root, stamps, where)
-            return _Index(where).holding(root, stamps, parts)
+            _build(files, where)
+            return _Index(where).holding(files, parts)
     except (OSError, *CORRUPT):  # no cache folder to write, no FTS5: read every file
-        return set(stamps)
+        return set(files.stamps)
 
 
 def _location(root: Path) -> Path | None:
@@ -82,10 +95,9 @@ class _Index:
         if row != (VERSION,):
             raise sqlite3.DatabaseError(f"index version {row}")
 
-    def holding(
-        self, root: Path, stamps: Mapping[str, str], words: Sequence[frozenset[str]]
-    ) -> set[str]:
+    def holding(self, files: Files, words: Sequence[frozenset[str]]) -> set[str]:
         """Files holding every part of one of `words` (a word and its runs of [A-Za-z0-9_])."""
+        stamps = files.stamps
         paths, kept = _listing(self.db)  # the file with id n is paths[n]
         gone: set[int] = set()  # ids of files changed or removed since the build
         stale: list[str] = []  # files changed or added since the build
@@ -95,15 +107,15 @@ class _Index:
             gone = {n for n, path in enumerate(paths) if stamps.get(path) != kept[n]}
         if len(stale) > max(REBUILD_SHARE * len(stamps), REBUILD_FILES):
             self.db.close()
-            _build(root, stamps, self.where)
-            return _Index(self.where).holding(root, stamps, words)
+            _build(files, self.where)
+            return _Index(self.where).holding(files, words)
         found = {
             paths[number]
             for word in words
             for number in set.intersection(*(self._files_with(part) for part in word))
             if number not in gone
         }
-        found.update(self._stale_holding(root, stale, stamps, words))
+        found.update(self._stale_holding(files, stale, words))
         self.db.close()
         return found
 
@@ -112,26 +124,23 @@ class _Index:
         return {row[0] for row in self.db.execute(query, (f'"{word}"',))}
 
     def _stale_holding(
-        self,
-        root: Path,
-        stale: Iterable[str],
-        stamps: Mapping[str, str],
-        words: Sequence[frozenset[str]],
+        self, files: Files, stale: Sequence[str], words: Sequence[frozenset[str]]
     ) -> Iterable[str]:
         """Files changed since the build: their words as last read again, or read now."""
         fresh = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT * FROM fresh")}
+        known = {
+            path: set(fresh[path][1].split())
+            for path in stale
+            if path in fresh and fresh[path][0] == files.stamps[path]
+        }
+        unread = [path for path in stale if path not in known]
         learnt: list[tuple[str, str, str]] = []
-        for path in stale:
-            kept = fresh.get(path)
-            if kept is not None and kept[0] == stamps[path]:
-                held = set(kept[1].split())
-            else:
-                held = words_of((root / path).read_bytes())
-                learnt.append((path, stamps[path], " ".join(sorted(held))))
-            if any(word <= held for word in words):
-                yield path
+        for path, data in zip(unread, files.contents(unread), strict=True):
+            known[path] = words_of(data)
+            learnt.append((path, files.stamps[path], " ".join(sorted(known[path]))))
         if learnt:
             _remember(self.where, learnt)
+        return [path for path in stale if any(word <= known[path] for word in words)]
 
 
 def _listing(db: sqlite3.Connection) -> tuple[list[str], list[str]]:
@@ -154,7 +163,7 @@ def _remember(where: Path, learnt: Sequence[tuple[str, str, str]]) -> None:
             db.close()
 
 
-def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
+def _build(files: Files, where: Path) -> None:
     """Read every file and write the index beside its place, then rename it there."""
     where.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=where.parent, suffix=".part")
@@ -170,14 +179,15 @@ def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
                 f"(text, content='', detail=none, tokenize=\"{TOKENIZER}\");"
             )
             db.executemany(
-                "INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("root", str(root))]
+                "INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("root", str(files.root))]
             )
             # one that cannot be read is never listed as built, so every search reads it (and
             # says why it cannot)
-            files = [path for path in stamps if os.access(root / path, os.R_OK)]
-            listing = ("\0".join(files), "\0".join(stamps[path] for path in files))
+            paths = [path for path in files.stamps if files.readable(path)]
+            listing = ("\0".join(paths), "\0".join(files.stamps[path] for path in paths))
             db.execute("INSERT INTO listing VALUES (?, ?)", listing)
-            db.executemany("INSERT INTO words (rowid, text) VALUES (?, ?)", _texts(root, files))
+            texts = (data.decode("ascii", errors="replace") for data in files.contents(paths))
+            db.executemany("INSERT INTO words (rowid, text) VALUES (?, ?)", enumerate(texts))
         db.close()
         os.replace(temporary, where)
     finally:
@@ -202,8 +212,3 @@ def _forget_gone_trees(folder: Path) -> None:
         if gone:
             with contextlib.suppress(FileNotFoundError):
                 index.unlink()
-
-
-def _texts(root: Path, files: Iterable[str]) -> Iterator[tuple[int, str]]:
-    for number, path in enumerate(files):
-        yield number, (root / path).read_bytes().decode("ascii", errors="replace")

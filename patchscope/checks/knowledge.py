@@ -8,8 +8,9 @@ Layers, later over earlier: the kernel facts table, the tree's touched files (wi
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from patchscope.checks import kernel_facts
 from patchscope.checks.cexpr import (
@@ -44,16 +45,75 @@ class Helper:
     body: tuple[str, ...]
 
 
+class Types(Mapping[str, CType | None]):
+    """name -> integer type: the types set here, else the first tree text declaring the name.
+
+    A tree text (a whole touched file) is tokenized only when a name it holds is looked up,
+    and once however many images hold it: tokenizing every touched file for every image was
+    most of the time `check --tree` took.
+    """
+
+    def __init__(self, own: Mapping[str, CType | None] | None = None, texts: tuple[str, ...] = ()):
+        self.own: dict[str, CType | None] = dict(own or {})
+        self.texts = texts
+
+    def __getitem__(self, name: str) -> CType | None:
+        if name in self.own:
+            return self.own[name]
+        if is_identifier(name):
+            for text in self.texts:  # a text without the name cannot declare it
+                if name in text and name in (found := _text_declarations(text)):
+                    return found[name]
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        every = (name for text in self.texts for name in _text_declarations(text))
+        return iter(dict.fromkeys([*self.own, *every]))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __setitem__(self, name: str, ctype: CType | None) -> None:
+        self.own[name] = ctype
+
+    def update(self, found: Mapping[str, CType | None]) -> None:
+        self.own.update(found)
+
+    def add_text(self, text: str) -> None:
+        """Declarations of `text` for the names neither set here nor declared by earlier texts."""
+        if text not in self.texts:
+            self.texts = (*self.texts, text)
+
+    def copy(self) -> Types:
+        return Types(self.own, self.texts)
+
+
+@lru_cache(maxsize=64)  # the same file text stands in many images of a series
+def _text_declarations(text: str) -> dict[str, CType | None]:
+    return declarations(text)
+
+
+@lru_cache(maxsize=64)
+def _text_macros(text: str) -> tuple[Macro, ...]:
+    """The macros a C text defines, in its order."""
+    found = []
+    for match in _DEFINE.finditer(text):
+        macro = macro_from_signature(match.group(1), match.group(2).replace("\\\n", " "))
+        if macro is not None:
+            found.append(macro)
+    return tuple(found)
+
+
 @dataclass
 class Knowledge:
     """One image's definitions as a comparison needs them; later layers override earlier."""
 
     macros: dict[str, Macro] = field(default_factory=kernel_facts.kernel_macros)
     helpers: dict[str, Helper] = field(default_factory=dict)
-    types: dict[str, CType | None] = field(default_factory=dict)
+    types: Types = field(default_factory=Types)
 
     def copy(self) -> Knowledge:
-        return Knowledge(dict(self.macros), dict(self.helpers), dict(self.types))
+        return Knowledge(dict(self.macros), dict(self.helpers), self.types.copy())
 
     def renamed(self, mapping: Mapping[str, str]) -> Knowledge:
         """The pre-image's knowledge under the post-image's names: its tokens are mapped so."""
@@ -86,12 +146,9 @@ class Knowledge:
 
     def learn_text(self, text: str) -> None:
         """Macros and declarations a tree file holds (tree text ranks below the series)."""
-        for match in _DEFINE.finditer(text):
-            body = match.group(2).replace("\\\n", " ")
-            macro = macro_from_signature(match.group(1), body)
-            if macro is not None:
-                self.macros.setdefault(macro.name, macro)
-        self.types.update({k: v for k, v in declarations(text).items() if k not in self.types})
+        for macro in _text_macros(text):
+            self.macros.setdefault(macro.name, macro)
+        self.types.add_text(text)
 
 
 _DEFINE = re.compile(

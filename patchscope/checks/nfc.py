@@ -351,15 +351,30 @@ def _solve(
         verb = "is" if len(moved) == 1 else "are"
         reason = f"{', '.join(moved)} {verb} assigned by lines the patch changes"
         return Verdict("not proved", reason), compared, sources, substituted
-    types = {
-        **known[0].types,
-        **{k: v for k, v in known[1].types.items() if known[0].types.get(k, v) == v},
-    }
-    for k, v in known[1].types.items():
-        if k in known[0].types and known[0].types[k] != v:
-            types[k] = None
+    types = _Agreed(known[0].types, known[1].types)
     verdict = _equivalent(sides[0], sides[1], types, budget, truth=truth)
     return verdict, compared, sources, substituted
+
+
+class _Agreed(Mapping[str, CType | None]):
+    """Both sides' types as one, looked up name by name: a name the sides type differently
+    has no type (a tree side's types are read only for the names asked)."""
+
+    def __init__(self, before: Mapping[str, CType | None], after: Mapping[str, CType | None]):
+        self.before = before
+        self.after = after
+
+    def __getitem__(self, name: str) -> CType | None:
+        if name in self.before:
+            ctype = self.before[name]
+            return ctype if self.after.get(name, ctype) == ctype else None
+        return self.after[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self.before, *self.after]))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _reached(
@@ -447,7 +462,9 @@ def _conversion(
         return Comparison(what, old, new, verdict, (m.body, f.body), ())
     compared = (unparse(before), unparse(after))
     typed = {name: None if t is None else TYPES[t] for name, t in helper.params}
-    verdict = _equivalent(before, after, {**known[1].types, **typed}, budget)
+    types = known[1].types.copy()
+    types.update(typed)
+    verdict = _equivalent(before, after, types, budget)
     if verdict.outcome == "not proved" and helper.result and after == Cast(helper.result, before):
         kept = f"the value fits {helper.result}, the function's return type"
         return Comparison(what, old, new, Verdict("proved", premises=(kept,)), compared, ())

@@ -18,7 +18,13 @@ from tree_sitter import Node
 
 from patchscope.code.cparse import find_function_declarator, fold, node_text, parse
 from patchscope.code.model import SeriesFacts
-from patchscope.code.tree import GrepHit, split_lines, words_pattern
+from patchscope.code.tree import (
+    SOURCE_SUFFIXES,
+    GrepHit,
+    matching_lines,
+    split_lines,
+    words_pattern,
+)
 
 if TYPE_CHECKING:
     from patchscope.code.place import Placement
@@ -117,11 +123,8 @@ def _grep_text(names: tuple[str, ...], texts: dict[str, str | None]) -> Iterator
     """The same search as Tree.grep, over the texts the series leaves."""
     pattern = words_pattern(names)
     for file, text in texts.items():
-        if text is None or not file.endswith((".c", ".h")):
-            continue
-        for number, line in enumerate(split_lines(text), start=1):
-            if pattern.search(line):
-                yield GrepHit(file, number, line)
+        if text is not None and file.endswith(SOURCE_SUFFIXES):
+            yield from matching_lines(file, text, pattern)
 
 
 class _Source:

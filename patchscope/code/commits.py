@@ -17,12 +17,12 @@ def check_commit_refs(series: Series, tree: Tree) -> tuple[Finding, ...]:
     """A finding for each quoted id the history lacks or knows under another title.
 
     Nothing is checked when the tree has no history (a plain directory)."""
-    if not tree.has_history:
-        return ()
     quoted: list[tuple[int, CommitRef]] = []
     if series.cover is not None:
         quoted.extend((0, ref) for ref in series.cover.commit_refs)
     quoted.extend((patch.number, ref) for patch in series.patches for ref in patch.commit_refs)
+    if not quoted or not tree.has_history:  # opening the history costs more than the rest
+        return ()
     return tuple(finding for number, ref in quoted for finding in _check(number, ref, tree))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Tree
@@ -19,6 +19,7 @@ def _parser() -> Parser:
     return Parser(Language(tree_sitter_c.language()))
 
 
+@lru_cache(maxsize=64)  # a touched file's last text is read for its spans and its callers
 def parse(text: str) -> Tree:
     return _parser().parse(text.encode())
 

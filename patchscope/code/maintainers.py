@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 _ENTRY = re.compile(r"([A-Z]):\s*(.*?)\s*$")
 _ADDRESS = re.compile(r"[^\s<>\"()]+@[^\s<>\"()]+")
 _ROLES = {"M": "maintainer", "L": "list"}
+_WILDCARD = re.compile(r"[*?]")
+_PLAIN = re.compile(r"[A-Za-z0-9_/-]+")  # a regex of these characters matches only itself
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,10 @@ class Section:
 
     def covers(self, path: str) -> bool:
         excluded, files, regexes = self._patterns
-        if any(_pattern_matches(path, p) for p in excluded):
-            return False
-        return any(_pattern_matches(path, p) for p in files) or any(
+        taken = any(_pattern_matches(path, p) for p in files) or any(
             _regex_matches(path, r) for r in regexes
         )
+        return taken and not any(_pattern_matches(path, p) for p in excluded)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def _pattern_matches(path: str, pattern: str) -> bool:
     if "*" not in pattern and "?" not in pattern:  # most of them: no regex to compile
         # a bare directory takes what lies below it, like a trailing `/`
         return path == pattern or path.startswith(pattern.rstrip("/") + "/")
+    if not path.startswith(_WILDCARD.split(pattern, maxsplit=1)[0]):
+        return False  # the text before the first wildcard must begin the path
     if pattern.endswith("/"):
         return _glob(pattern).match(path) is not None
     return _glob(pattern).fullmatch(path) is not None and path.count("/") == pattern.count("/")
@@ -106,10 +109,40 @@ def _glob(pattern: str) -> re.Pattern[str]:
 
 
 def _regex_matches(path: str, regex: str) -> bool:
+    if _PLAIN.fullmatch(regex):  # most are a plain name: no regex to compile
+        return regex in path
     try:
         return re.search(regex, path, re.VERBOSE) is not None
     except re.error:
         return False  # a Perl-only construct; the section is not taken on it
+
+
+def _top(path: str) -> str:
+    return path.split("/", 1)[0]
+
+
+class SectionsByTop:
+    """Sections by the first path component their `F:` patterns start with, so a path is
+    tried only against the sections that can cover it: a pattern whose first component
+    has no wildcard matches only paths with that first component; a section with a
+    wildcard there or an `N:` regex is tried for every path."""
+
+    def __init__(self, sections: tuple[Section, ...]) -> None:
+        self.sections = sections
+        self.anywhere: list[int] = []
+        self.by_top: dict[str, list[int]] = {}
+        for number, section in enumerate(sections):
+            tops = {_top(pattern) for pattern in section.values("F")}
+            if section.values("N") or any("*" in top or "?" in top for top in tops):
+                self.anywhere.append(number)
+                continue
+            for top in tops:
+                self.by_top.setdefault(top, []).append(number)
+
+    def near(self, path: str) -> list[Section]:
+        """The sections that may cover `path`, in MAINTAINERS order."""
+        numbers = sorted({*self.anywhere, *self.by_top.get(_top(path), ())})
+        return [self.sections[number] for number in numbers]
 
 
 def maintainers_facts(
@@ -122,11 +155,12 @@ def maintainers_facts(
     if text is None:
         return (), ()
     sections = parse_maintainers(text)
+    tops = SectionsByTop(sections)
     reached = _reached(series)
     files: list[FileSections] = []
     by_patch: dict[int, list[FileSections]] = {}
     for path, patch in _touched(series).items():
-        covered = FileSections(path, tuple(s for s in sections if s.covers(path)))
+        covered = FileSections(path, tuple(s for s in tops.near(path) if s.covers(path)))
         files.append(covered)
         by_patch.setdefault(patch, []).append(covered)
     findings = [
@@ -169,10 +203,11 @@ def _missing(
     """One finding per section covering the patch's files that the mails left out, in
     MAINTAINERS order; an address two sections share is named under the first."""
     seen = set(reached)
+    covering = {id(s) for f in touched for s in f.sections}  # a few of some 3,000
     for section in sections:
-        paths = [f.file for f in touched if section in f.sections]
-        if not paths:
+        if id(section) not in covering:
             continue
+        paths = [f.file for f in touched if section in f.sections]
         left_out: list[tuple[str, str, str]] = []  # (role, address, the entry)
         for entry in section.entries:
             found = _ADDRESS.search(entry.value) if entry.letter in _ROLES else None

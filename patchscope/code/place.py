@@ -164,8 +164,9 @@ def _find(lines: Sequence[str], pre: Sequence[str], want: int, lowest: int) -> i
     """The index nearest `want` where `pre` matches; of two as near, the later one."""
     highest = len(lines) - len(pre)
     want = min(max(want, lowest), max(highest, lowest))
+    first = pre[0] if pre else None  # most places fail on it: no slice to compare
     for at in _outwards(want, lowest, highest):
-        if list(lines[at : at + len(pre)]) == list(pre):
+        if (first is None or lines[at] == first) and list(lines[at : at + len(pre)]) == list(pre):
             return at
     return None
 

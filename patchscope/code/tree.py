@@ -7,6 +7,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,10 @@ class GrepHit:
 def words_pattern(words: Sequence[str]) -> re.Pattern[str]:
     """Any of `words` between non-word characters, as `git grep -w` delimits a word."""
     alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])")
+    # the set of first characters lets the search skip most places without trying each word
+    first = "".join(sorted({re.escape(word[:1]) for word in words}))
+    ahead = f"(?=[{first}])" if words and all(words) else ""
+    return re.compile(rf"(?<![A-Za-z0-9_]){ahead}(?:{alternatives})(?![A-Za-z0-9_])")
 
 
 def split_lines(text: str) -> list[str]:
@@ -46,6 +50,19 @@ def split_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return lines
+
+
+def matching_lines(name: str, text: str, pattern: re.Pattern[str]) -> Iterator[GrepHit]:
+    """Each line of file `name` where `pattern` matches, searched in the whole text at once
+    (a word never spans lines, and a newline delimits a word as a line's ends do)."""
+    lines = split_lines(text)
+    row, start, last = 0, 0, -1  # `row`: the 0-based line holding offset `start`
+    for match in pattern.finditer(text):
+        row += text.count("\n", start, match.start())
+        start = match.start()
+        if row != last:
+            last = row
+            yield GrepHit(name, row + 1, lines[row])
 
 
 def stamp(stat: os.stat_result) -> str:
@@ -90,8 +107,7 @@ class DirTree(Tree):
     def __init__(self, root: Path, spec: str) -> None:
         self.root = root.resolve()
         self.spec = spec
-        self._repo = _history_of(self.root)
-        self._listing: dict[str, str] | None = None  # walked once, on first use
+        self._stamped: dict[str, str] | None = None  # walked on the first search
 
     def read(self, path: str) -> str | None:
         target = self._inside(path)
@@ -100,27 +116,28 @@ class DirTree(Tree):
         return decode(target.read_bytes())
 
     def files(self) -> tuple[str, ...]:
-        return tuple(self._stamps())
+        return tuple(sorted(self._walk(("",))))  # every name ends with ""
 
     def grep(self, words: Sequence[str]) -> tuple[GrepHit, ...]:
-        from patchscope.code.treeindex import files_holding  # sqlite3, only for a search
+        from patchscope.code.treeindex import Files, files_holding  # sqlite3, for a search
 
         if not words:
             return ()
-        sources = {n: s for n, s in self._stamps().items() if n.endswith(SOURCE_SUFFIXES)}
         pattern = words_pattern(words)
         needles = [word.encode() for word in words]
         hits: list[GrepHit] = []
-        for name in sorted(files_holding(self.root, sources, words)):
-            data = (self.root / name).read_bytes()
-            if not any(needle in data for needle in needles):
-                continue
-            hits.extend(
-                GrepHit(name, number, line)
-                for number, line in enumerate(split_lines(decode(data)), start=1)
-                if pattern.search(line)
-            )
+        files = Files(self.root, self._sources(), self._contents, self._can_read)
+        found = sorted(files_holding(files, words))
+        for name, data in zip(found, self._contents(found), strict=True):
+            if any(needle in data for needle in needles):
+                hits.extend(matching_lines(name, decode(data), pattern))
         return tuple(hits)
+
+    def _contents(self, paths: Sequence[str]) -> Iterator[bytes]:
+        return ((self.root / path).read_bytes() for path in paths)
+
+    def _can_read(self, path: str) -> bool:
+        return os.access(self.root / path, os.R_OK)
 
     def commit_title(self, sha: str) -> str | None:
         return None if self._repo is None else _title(self._repo, sha)
@@ -129,6 +146,10 @@ class DirTree(Tree):
     def has_history(self) -> bool:
         return self._repo is not None
 
+    @cached_property  # git is loaded only when a commit id is looked up
+    def _repo(self) -> git.Repo | None:
+        return _history_of(self.root)
+
     def _inside(self, path: str) -> Path | None:
         """The file's real location; None for a path or symlink that leaves the tree."""
         target = (self.root / path).resolve()
@@ -136,30 +157,34 @@ class DirTree(Tree):
             return None
         return target
 
-    def _stamps(self) -> dict[str, str]:
-        """Every file (path: stamp of a C file, else ""), sorted; symlinks that leave the
-        tree are left out."""
-        if self._listing is None:
-            found: dict[str, str] = {}
-            folders = [(str(self.root), "")]
-            while folders:
-                folder, prefix = folders.pop()
-                try:
-                    entries = list(os.scandir(folder))
-                except OSError:
-                    continue  # a folder that cannot be listed, as os.walk passes it over
-                for entry in entries:
-                    if entry.is_symlink() and not self._stays(Path(entry.path)):
-                        continue
-                    name = prefix + entry.name
-                    if entry.is_dir(follow_symlinks=False):
-                        if entry.name != ".git":
-                            folders.append((entry.path, f"{name}/"))
-                    elif entry.is_file():  # a FIFO would block its reader
-                        sources = name.endswith(SOURCE_SUFFIXES)  # the only ones searched
-                        found[name] = stamp(entry.stat()) if sources else ""
-            self._listing = dict(sorted(found.items()))
-        return self._listing
+    def _sources(self) -> dict[str, str]:
+        """Each C source or header (the only files searched) with its stamp."""
+        if self._stamped is None:
+            self._stamped = self._walk(SOURCE_SUFFIXES)
+        return self._stamped
+
+    def _walk(self, suffixes: tuple[str, ...]) -> dict[str, str]:
+        """Every file whose name ends with one of `suffixes`, with its stamp; symlinks that
+        leave the tree are left out, symlinked folders not followed."""
+        found: dict[str, str] = {}
+        folders = [(str(self.root), "")]
+        while folders:
+            folder, prefix = folders.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue  # a folder that cannot be listed, as os.walk passes it over
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != ".git":
+                        folders.append((entry.path, f"{prefix}{entry.name}/"))
+                elif entry.name.endswith(suffixes) and self._readable(entry):
+                    found[prefix + entry.name] = stamp(entry.stat())
+        return found
+
+    def _readable(self, entry: os.DirEntry[str]) -> bool:
+        """A file, or a symlink to one inside the tree (a FIFO would block its reader)."""
+        return (not entry.is_symlink() or self._stays(Path(entry.path))) and entry.is_file()
 
     def _stays(self, path: Path) -> bool:
         return path.resolve().is_relative_to(self.root)
@@ -189,10 +214,17 @@ class GitTree(Tree):
     def grep(self, words: Sequence[str]) -> tuple[GrepHit, ...]:
         import git
 
+        from patchscope.code.treeindex import Files, files_holding  # sqlite3, for a search
+
         if not words:
             return ()
         rev = self.commit.hexsha
-        globs = [f"*{suffix}" for suffix in SOURCE_SUFFIXES]
+        files = Files(Path(self.repo.git_dir).resolve(), self._blobs, self._contents, _any)
+        # git grep itself finds the lines; the index only names the files worth its time
+        found = sorted(files_holding(files, words))
+        if not found:
+            return ()
+        where = [f":(literal){path}" for path in found] if len(found) <= _PATHSPECS else []
         try:
             out = self.repo.git.grep(
                 "-z",
@@ -203,7 +235,7 @@ class GitTree(Tree):
                 *_each("-e", words),
                 rev,
                 "--",
-                *globs,
+                *(where or [f"*{suffix}" for suffix in SOURCE_SUFFIXES]),
                 strip_newline_in_stdout=False,
             )
         except git.GitCommandError as exc:
@@ -212,12 +244,37 @@ class GitTree(Tree):
             raise SourceError(f"{self.spec}: git grep failed: {exc.stderr.strip()}") from exc
         return tuple(_grep_hits(out, f"{rev}:"))
 
+    @cached_property
+    def _blobs(self) -> dict[str, str]:
+        """Each C source and header of the revision with its blob id, which changes whenever
+        its content does: the stamps of the index."""
+        listing = self.repo.git.ls_tree("-r", "-z", self.commit.hexsha)
+        found: dict[str, str] = {}
+        for record in listing.split("\0"):
+            about, _, path = record.partition("\t")
+            fields = about.split(" ")  # mode, type, object id
+            if len(fields) == 3 and fields[1] == "blob" and path.endswith(SOURCE_SUFFIXES):
+                found[path] = fields[2]
+        return found
+
+    def _contents(self, paths: Sequence[str]) -> Iterator[bytes]:
+        for path in paths:
+            yield self.repo.odb.stream(bytes.fromhex(self._blobs[path])).read()
+
     def commit_title(self, sha: str) -> str | None:
         return _title(self.repo, sha)
 
     @property
     def has_history(self) -> bool:
         return True
+
+
+# Past this many files, git grep is given its usual patterns rather than every file's name.
+_PATHSPECS = 2000
+
+
+def _any(_path: str) -> bool:
+    return True  # a revision's blobs are all readable
 
 
 def _each(flag: str, values: Sequence[str]) -> list[str]:

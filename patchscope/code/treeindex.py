@@ -1,14 +1,15 @@
-"""Which C files of a directory tree hold which words, kept between runs.
+"""Which C files of a tree hold which words, kept between runs.
 
 A search of a whole kernel tree for a few function names otherwise reads every one of its
 55,000 C files. The index holds tree facts only: the words each file holds (SQLite's FTS5
-full-text index, which splits and indexes them in C), with the stamp (mtime_ns, size,
-inode) the file had when it was read. A file whose stamp differs is read again, and its
-words are stored beside the build's; nothing of a series is kept.
-One SQLite file per tree under patchscope's cache folder, never in the tree: a build is
-written to a temporary file and renamed into place, so a concurrent run sees a whole old
-index or a whole new one. A file that is not a readable index is ignored and rebuilt.
-Set PATCHSCOPE_TREE_CACHE=off to read every file instead.
+full-text index, which splits and indexes them in C), with the stamp the file had when it
+was read: (mtime_ns, size, inode) in a folder, the blob id in a git revision. A file whose
+stamp differs is read again, and its words are stored beside the build's; nothing of a
+series is kept.
+One SQLite file per tree folder or repository under patchscope's cache folder, never in the
+tree: a build is written to a temporary file and renamed into place, so a concurrent run
+sees a whole old index or a whole new one. A file that is not a readable index is ignored
+and rebuilt. Set PATCHSCOPE_TREE_CACHE=off to read every file instead.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from patchscope.ingest.lore import cache_dir
 
-VERSION = "3"
+VERSION = "4"
 # A word is a maximal run of these, as `git grep -w` delimits one: a file holding `a.b` as
 # a whole word holds the words `a` and `b`. FTS5's unicode61 tokenizer with `_` added
 # splits ASCII text alike (non-ASCII bytes are read as U+FFFD, which separates words) and
@@ -37,28 +39,39 @@ TOKENIZER = "unicode61 tokenchars '_'"
 REBUILD_SHARE = 0.25
 REBUILD_FILES = 256
 # What an index file that is not one raises when read: SQLite's errors, an id no file has.
-CORRUPT = (sqlite3.DatabaseError, KeyError)
+CORRUPT = (sqlite3.DatabaseError, IndexError)
 
 
 def words_of(data: bytes) -> set[str]:
     return {word.decode() for word in set(BYTES_WORD.findall(data))}
 
 
-def files_holding(root: Path, stamps: Mapping[str, str], words: Sequence[str]) -> set[str]:
-    """Those of the files in `stamps` (path relative to `root`: its stamp) that may hold
-    one of `words` as a whole word; every file when the index cannot answer."""
-    where = _location(root)
+@dataclass(frozen=True)
+class Files:
+    """The C files an index answers for: where they live (a tree's folder, a repository's),
+    each path with its stamp (what changes whenever its content does), and how to read them."""
+
+    root: Path
+    stamps: Mapping[str, str]
+    contents: Callable[[Sequence[str]], Iterator[bytes]]  # of these paths, in their order
+    readable: Callable[[str], bool]
+
+
+def files_holding(files: Files, words: Sequence[str]) -> set[str]:
+    """Those of `files` that may hold one of `words` as a whole word; every file when the
+    index cannot answer."""
+    where = _location(files.root)
     parts = [frozenset(WORD.findall(word)) for word in words]
     if where is None or not all(parts):
-        return set(stamps)
+        return set(files.stamps)
     try:
         try:
-            return _Index(where).holding(root, stamps, parts)
+            return _Index(where).holding(files, parts)
         except CORRUPT:  # no index, not an index, or one of another version: start again
-            _build(root, stamps, where)
-            return _Index(where).holding(root, stamps, parts)
+            _build(files, where)
+            return _Index(where).holding(files, parts)
     except (OSError, *CORRUPT):  # no cache folder to write, no FTS5: read every file
-        return set(stamps)
+        return set(files.stamps)
 
 
 def _location(root: Path) -> Path | None:
@@ -82,24 +95,27 @@ class _Index:
         if row != (VERSION,):
             raise sqlite3.DatabaseError(f"index version {row}")
 
-    def holding(
-        self, root: Path, stamps: Mapping[str, str], words: Sequence[frozenset[str]]
-    ) -> set[str]:
+    def holding(self, files: Files, words: Sequence[frozenset[str]]) -> set[str]:
         """Files holding every part of one of `words` (a word and its runs of [A-Za-z0-9_])."""
-        built = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT * FROM files")}
-        stale = [path for path, now in stamps.items() if built.get(path, (0, ""))[1] != now]
+        stamps = files.stamps
+        paths, kept = _listing(self.db)  # the file with id n is paths[n]
+        gone: set[int] = set()  # ids of files changed or removed since the build
+        stale: list[str] = []  # files changed or added since the build
+        if list(stamps) != paths or list(stamps.values()) != kept:  # not the usual, all alike
+            built = dict(zip(paths, kept, strict=True))
+            stale = [path for path, now in stamps.items() if built.get(path) != now]
+            gone = {n for n, path in enumerate(paths) if stamps.get(path) != kept[n]}
         if len(stale) > max(REBUILD_SHARE * len(stamps), REBUILD_FILES):
             self.db.close()
-            _build(root, stamps, self.where)
-            return _Index(self.where).holding(root, stamps, words)
-        by_id = {number: path for path, (number, _) in built.items()}
+            _build(files, self.where)
+            return _Index(self.where).holding(files, words)
         found = {
-            path
+            paths[number]
             for word in words
             for number in set.intersection(*(self._files_with(part) for part in word))
-            if (path := by_id[number]) in stamps and built[path][1] == stamps[path]
+            if number not in gone
         }
-        found.update(self._stale_holding(root, stale, stamps, words))
+        found.update(self._stale_holding(files, stale, words))
         self.db.close()
         return found
 
@@ -108,26 +124,32 @@ class _Index:
         return {row[0] for row in self.db.execute(query, (f'"{word}"',))}
 
     def _stale_holding(
-        self,
-        root: Path,
-        stale: Iterable[str],
-        stamps: Mapping[str, str],
-        words: Sequence[frozenset[str]],
+        self, files: Files, stale: Sequence[str], words: Sequence[frozenset[str]]
     ) -> Iterable[str]:
         """Files changed since the build: their words as last read again, or read now."""
         fresh = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT * FROM fresh")}
+        known = {
+            path: set(fresh[path][1].split())
+            for path in stale
+            if path in fresh and fresh[path][0] == files.stamps[path]
+        }
+        unread = [path for path in stale if path not in known]
         learnt: list[tuple[str, str, str]] = []
-        for path in stale:
-            kept = fresh.get(path)
-            if kept is not None and kept[0] == stamps[path]:
-                held = set(kept[1].split())
-            else:
-                held = words_of((root / path).read_bytes())
-                learnt.append((path, stamps[path], " ".join(sorted(held))))
-            if any(word <= held for word in words):
-                yield path
+        for path, data in zip(unread, files.contents(unread), strict=True):
+            known[path] = words_of(data)
+            learnt.append((path, files.stamps[path], " ".join(sorted(known[path]))))
         if learnt:
             _remember(self.where, learnt)
+        return [path for path in stale if any(word <= known[path] for word in words)]
+
+
+def _listing(db: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """The paths the index was built from, by id, and their stamps then."""
+    row = db.execute("SELECT paths, stamps FROM listing").fetchone()
+    paths, stamps = ([], []) if row is None or not row[0] else (t.split("\0") for t in row)
+    if len(paths) != len(stamps):
+        raise sqlite3.DatabaseError("a listing whose paths and stamps disagree")
+    return paths, stamps
 
 
 def _remember(where: Path, learnt: Sequence[tuple[str, str, str]]) -> None:
@@ -141,7 +163,7 @@ def _remember(where: Path, learnt: Sequence[tuple[str, str, str]]) -> None:
             db.close()
 
 
-def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
+def _build(files: Files, where: Path) -> None:
     """Read every file and write the index beside its place, then rename it there."""
     where.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=where.parent, suffix=".part")
@@ -151,17 +173,21 @@ def _build(root: Path, stamps: Mapping[str, str], where: Path) -> None:
         with db:
             db.executescript(
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
-                "CREATE TABLE files (path TEXT PRIMARY KEY, id INTEGER, stamp TEXT);"
+                "CREATE TABLE listing (paths TEXT, stamps TEXT);"
                 "CREATE TABLE fresh (path TEXT PRIMARY KEY, stamp TEXT, words TEXT);"
                 "CREATE VIRTUAL TABLE words USING fts5"
                 f"(text, content='', detail=none, tokenize=\"{TOKENIZER}\");"
             )
             db.executemany(
-                "INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("root", str(root))]
+                "INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("root", str(files.root))]
             )
-            files = list(_readable(root, stamps))
-            db.executemany("INSERT INTO files VALUES (?, ?, ?)", files)
-            db.executemany("INSERT INTO words (rowid, text) VALUES (?, ?)", _texts(root, files))
+            # one that cannot be read is never listed as built, so every search reads it (and
+            # says why it cannot)
+            paths = [path for path in files.stamps if files.readable(path)]
+            listing = ("\0".join(paths), "\0".join(files.stamps[path] for path in paths))
+            db.execute("INSERT INTO listing VALUES (?, ?)", listing)
+            texts = (data.decode("ascii", errors="replace") for data in files.contents(paths))
+            db.executemany("INSERT INTO words (rowid, text) VALUES (?, ?)", enumerate(texts))
         db.close()
         os.replace(temporary, where)
     finally:
@@ -186,16 +212,3 @@ def _forget_gone_trees(folder: Path) -> None:
         if gone:
             with contextlib.suppress(FileNotFoundError):
                 index.unlink()
-
-
-def _readable(root: Path, stamps: Mapping[str, str]) -> Iterator[tuple[str, int, str]]:
-    """(path, id, stamp) of each file that can be read; one that cannot is never listed
-    as built, so every search reads it (and says why it cannot)."""
-    for number, (path, now) in enumerate(stamps.items()):
-        if os.access(root / path, os.R_OK):
-            yield path, number, now
-
-
-def _texts(root: Path, files: Iterable[tuple[str, int, str]]) -> Iterator[tuple[int, str]]:
-    for path, number, _ in files:
-        yield number, (root / path).read_bytes().decode("ascii", errors="replace")

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from patchscope.code.maintainers import Section, maintainers_facts, parse_maintainers
+from patchscope.code.maintainers import (
+    Section,
+    SectionsByTop,
+    maintainers_facts,
+    parse_maintainers,
+)
 from patchscope.code.tree import open_tree
 from patchscope.findings import Finding
 from patchscope.ingest.mail import Person
@@ -60,35 +65,49 @@ def test_sections_are_read_and_the_prose_above_is_not() -> None:
 
 
 # The examples of the header of the kernel's MAINTAINERS, one by one.
-@pytest.mark.parametrize(
-    ("entries", "path", "covered"),
-    [
-        (["F:\tdrivers/net/"], "drivers/net/a.c", True),
-        (["F:\tdrivers/net/"], "drivers/net/phy/b.c", True),
-        (["F:\tdrivers/net/"], "drivers/netdevsim/c.c", False),
-        (["F:\tdrivers/net/*"], "drivers/net/a.c", True),
-        (["F:\tdrivers/net/*"], "drivers/net/phy/b.c", False),
-        (["F:\t*/net/*"], "drivers/net/a.c", True),
-        (["F:\t*/net/*"], "net/a.c", False),
-        (["F:\tnet/", "X:\tnet/ipv6/"], "net/ipv4/route.c", True),
-        (["F:\tnet/", "X:\tnet/ipv6/"], "net/ipv6/route.c", False),
-        (["N:\t[^a-z]tegra"], "drivers/gpu/tegra/dc.c", True),
-        (["N:\t[^a-z]tegra"], "drivers/misc/integrator.c", False),
-        (["F:\tdrivers/base"], "drivers/base/memory.c", True),  # a bare directory
-        (["F:\tdrivers/base"], "drivers/base/power/main.c", True),
-        (["F:\tdrivers/base"], "drivers/based.c", False),
-        (["F:\tmm/sparse?.c"], "mm/sparse1.c", True),
-        (["F:\tmm/sparse?.c"], "mm/sparse.c", False),
-        (["F:\tmm/sparse.c"], "mm/sparse.c", True),
-        (["F:\tmm/sparse.c"], "mm/sparse-vmemmap.c", False),
-        (["F:\t*", "F:\t*/"], "anything/at/all.c", True),
-        (["F:\t*", "F:\t*/"], "Makefile", True),
-    ],
-)
+RULES = [
+    (["F:\tdrivers/net/"], "drivers/net/a.c", True),
+    (["F:\tdrivers/net/"], "drivers/net/phy/b.c", True),
+    (["F:\tdrivers/net/"], "drivers/netdevsim/c.c", False),
+    (["F:\tdrivers/net/*"], "drivers/net/a.c", True),
+    (["F:\tdrivers/net/*"], "drivers/net/phy/b.c", False),
+    (["F:\t*/net/*"], "drivers/net/a.c", True),
+    (["F:\t*/net/*"], "net/a.c", False),
+    (["F:\tnet/", "X:\tnet/ipv6/"], "net/ipv4/route.c", True),
+    (["F:\tnet/", "X:\tnet/ipv6/"], "net/ipv6/route.c", False),
+    (["N:\t[^a-z]tegra"], "drivers/gpu/tegra/dc.c", True),
+    (["N:\t[^a-z]tegra"], "drivers/misc/integrator.c", False),
+    (["N:\tsun50i"], "arch/arm64/boot/dts/allwinner/sun50i-a64.dtsi", True),
+    (["N:\tsun50i"], "arch/arm64/boot/dts/allwinner/sun5i-a13.dtsi", False),
+    (["F:\tdrivers/base"], "drivers/base/memory.c", True),  # a bare directory
+    (["F:\tdrivers/base"], "drivers/base/power/main.c", True),
+    (["F:\tdrivers/base"], "drivers/based.c", False),
+    (["F:\tmm/sparse?.c"], "mm/sparse1.c", True),
+    (["F:\tmm/sparse?.c"], "mm/sparse.c", False),
+    (["F:\tmm/sparse.c"], "mm/sparse.c", True),
+    (["F:\tmm/sparse.c"], "mm/sparse-vmemmap.c", False),
+    (["F:\t*", "F:\t*/"], "anything/at/all.c", True),
+    (["F:\t*", "F:\t*/"], "Makefile", True),
+]
+
+
+@pytest.mark.parametrize(("entries", "path", "covered"), RULES)
 def test_file_patterns_follow_the_documented_rules(
     entries: list[str], path: str, covered: bool
 ) -> None:
     assert _section(*entries).covers(path) is covered
+
+
+def test_sections_tried_by_first_component_are_every_covering_one() -> None:
+    """Sections looked up by a path's first component cover it exactly as trying each one."""
+    sections = tuple(_section(*entries) for entries, _, _ in RULES)
+    sections += (*parse_maintainers(SAMPLE), _section("F:\tdr?vers/net/"), _section("F:\t"))
+    tops = SectionsByTop(sections)
+    paths = {path for _, path, _ in RULES} | {"drivers", "dravers/net/x.c", "/abs.c"}
+    for path in sorted(paths):
+        expected = [s for s in sections if s.covers(path)]
+        assert [s for s in tops.near(path) if s.covers(path)] == expected, path
+    assert _section("F:\tdr?vers/net/") in tops.near("dravers/net/x.c")
 
 
 def test_touched_files_get_their_sections(made: TreeSeries, series: Series) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from patchscope.code.tree import TreeFacts, open_tree, tree_facts
+from patchscope.code.tree import TreeFacts, matching_lines, open_tree, tree_facts, words_pattern
 from patchscope.errors import SourceError
 from patchscope.ingest.series import Series
 from patchscope.pipeline import load_series
@@ -108,6 +108,24 @@ def test_grep_finds_whole_words_as_git_grep_does(made: TreeSeries) -> None:
     for spec in (f"git:{made.repo}@main", str(made.repo)):
         hits = open_tree(spec).grep(["__add_pages", "altmap"])
         assert [(h.file, str(h.line), h.text) for h in hits] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pfn\nx = pfn + pfn;\n\tstart_pfn(pfn)\r\n\x0cpfn\n_pfn pfn_\npfn",
+        "\n\nnothing here\n",
+        "npfn pfnn\npfn",
+        "a = ^x + ]y - -z;\nb = x ^ y;\n",
+    ],
+)
+def test_matching_lines_are_the_lines_a_line_by_line_search_finds(text: str) -> None:
+    pattern = words_pattern(["pfn", "start_pfn", "^x", "]y", "-z"])
+    # an independent reading: the text cut at newlines only, each line searched alone
+    lines = text.split("\n")[: -1 if text.endswith("\n") else None]
+    expected = [(n, line) for n, line in enumerate(lines, start=1) if pattern.search(line)]
+    found = [(h.line, h.text) for h in matching_lines("mm/x.c", text, pattern)]
+    assert found == expected
 
 
 def test_grep_does_not_take_part_of_a_word(made: TreeSeries) -> None:

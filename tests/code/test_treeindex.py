@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from patchscope.cli import main
 from patchscope.code import treeindex
 from patchscope.code.tree import GrepHit, open_tree
 from tests.code.treeseries import TreeSeries, make_tree_series
+from tests.conftest import git
 
 FILES = {
     "mm/a.c": "int alpha(void)\n{\n\treturn beta() + s.gamma;\n}\n",
@@ -91,6 +93,55 @@ def test_a_changed_file_is_read_again(
     assert _hits(root, ["alpha", "delta"]) == expected[:1]
     for words in (["alpha", "delta"], ["omega", "beta"]):
         assert open_tree(str(root)).grep(words) == _no_index(root, words, monkeypatch)
+
+
+def test_a_removed_or_emptied_file_is_no_longer_found(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _tree(tmp_path / "tree")
+    assert _hits(root, ["beta", "delta"]) == [("arch/x/c.c", 1), ("mm/a.c", 3), ("mm/b.h", 1)]
+    _no_rebuild(monkeypatch)
+    (root / "mm/b.h").unlink()
+    (root / "arch/x/c.c").write_text("static int epsilon;\n")  # another size: another stamp
+    assert _hits(root, ["beta", "delta", "epsilon"]) == [("arch/x/c.c", 1), ("mm/a.c", 3)]
+    assert _hits(root, ["delta"]) == []
+
+
+def _git_hits(repo: Path, rev: str, words: list[str]) -> list[tuple[str, int]]:
+    return [(h.file, h.line) for h in open_tree(f"git:{repo}@{rev}").grep(words)]
+
+
+def _git_grep(repo: Path, rev: str, words: list[str]) -> list[tuple[str, int]]:
+    """What git grep itself finds at `rev`, the index left out."""
+    argv = ["grep", "-n", "-w", "-F", *(f"-e{word}" for word in words), rev, "--", "*.c", "*.h"]
+    try:
+        out = git(repo, *argv)
+    except subprocess.CalledProcessError:  # git grep's "nothing found"
+        return []
+    rows = (line.removeprefix(f"{rev}:").split(":", 2) for line in out.splitlines())
+    return [(file, int(number)) for file, number, _ in rows]
+
+
+def test_a_revision_is_searched_with_its_own_blobs(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _tree(tmp_path / "repo")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "first")
+    assert _git_hits(repo, "main", ["beta"]) == [("mm/a.c", 3), ("mm/b.h", 1)]
+    assert len(list(cache.glob("*.sqlite"))) == 1
+    _no_rebuild(monkeypatch)
+    # a second commit: one file gains a word, one loses it, one is new, one is gone
+    (repo / "mm/b.h").write_text("int omega(void);\n")
+    (repo / "arch/x/c.c").unlink()
+    (repo / "mm/new.c").write_text("int beta_too;\nint delta = beta;\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "second")
+    git(repo, "tag", "first", "main~1")
+    for rev, words in (("main", ["beta", "omega", "delta"]), ("first", ["beta", "delta"])):
+        assert _git_hits(repo, rev, words) == _git_grep(repo, rev, words) != []
+    assert _git_hits(repo, "main", ["gamma"]) == [("mm/a.c", 3)]  # s.gamma; 2gamma is gone
 
 
 def test_a_broken_index_file_is_ignored_and_rebuilt(tmp_path: Path, cache: Path) -> None:

@@ -136,6 +136,10 @@ class PageRuns:
 
     def count(self, start: int, end: int, test: Callable[[PageState], bool]) -> int:
         """How many pages of [start, end) pass test."""
+        starts = self._starts
+        i = bisect_right(starts, start) - 1
+        if start < end and (i + 1 == len(starts) or end <= starts[i + 1]):  # inside one run
+            return end - start if test(self._states[i]) else 0
         return sum(e - s for s, e, state in self.runs(start, end) if test(state))
 
     def __len__(self) -> int:

@@ -347,7 +347,7 @@ class Replay:
     stage: int
     params: Mapping[str, Any]
     observables: Mapping[str, Any]
-    trace: tuple[Mapping[str, Any], ...]
+    trace: Sequence[Mapping[str, Any]]
     findings: tuple[Finding, ...]
     steps: tuple[Mapping[str, Any], ...] = ()  # each flow step and its counter deltas
     hits: tuple[Hit, ...] = ()  # the findings' causes, as data (not part of the JSON)

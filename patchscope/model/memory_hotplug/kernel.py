@@ -198,9 +198,41 @@ class TraceRecord(Mapping[str, object]):
         return len(self.KEYS)
 
 
-def trace_records(trace: Trace) -> tuple[TraceRecord, ...]:
-    calls = trace.calls
-    return tuple(TraceRecord(calls, at) for at in range(0, len(calls), trace.WIDTH))
+class TraceRecords(Sequence[TraceRecord]):
+    """A finished trace's calls as TraceRecords, each made when it is read: a check replays
+    each scenario at every stage and reads none of their calls."""
+
+    __slots__ = ("_calls",)
+
+    def __init__(self, calls: list[Any]) -> None:
+        self._calls = calls
+
+    def __len__(self) -> int:
+        return len(self._calls) // Trace.WIDTH
+
+    @overload
+    def __getitem__(self, index: int) -> TraceRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[TraceRecord, ...]: ...
+    def __getitem__(self, index: int | slice) -> TraceRecord | tuple[TraceRecord, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(len(self))[index])
+        return TraceRecord(self._calls, range(len(self))[index] * Trace.WIDTH)
+
+    def __iter__(self) -> Iterator[TraceRecord]:
+        calls = self._calls
+        return (TraceRecord(calls, at) for at in range(0, len(calls), Trace.WIDTH))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TraceRecords):
+            return self._calls == other._calls
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, so not hashable
+
+
+def trace_records(trace: Trace) -> TraceRecords:
+    return TraceRecords(trace.calls)
 
 
 def _plain(values: tuple[Any, ...]) -> tuple[Any, ...]:

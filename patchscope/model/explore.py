@@ -247,7 +247,7 @@ def explore(
 def as_flow(ops: Sequence[Op]) -> Flow:
     """The sequence as a flow, so that `replay` runs it at any stage, invariants checked
     after each step and the hits kept; as in `run`, a -errno ends only its own step."""
-    from patchscope.model.memory_hotplug.flows import Flow
+    from patchscope.model.memory_hotplug.flows import Flow, Part
     from patchscope.model.memory_hotplug.kernel import KernelError
 
     def steps(k: Kernel, _params: FlowParams) -> Iterator[str]:
@@ -258,4 +258,4 @@ def as_flow(ops: Sequence[Op]) -> Flow:
                 apply(k, op, start)
             yield name
 
-    return Flow("explored", "; ".join(op.describe() for op in ops), (), steps)
+    return Flow("explored", "; ".join(op.describe() for op in ops), (), (Part(steps),))

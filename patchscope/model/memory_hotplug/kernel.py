@@ -8,11 +8,12 @@ records every call in the trace.
 
 from __future__ import annotations
 
+import copy
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol, TypeVar, overload
 
 from patchscope.model.memory_hotplug.config import Config, ModelInputError
@@ -156,6 +157,11 @@ class Trace(Sequence[TraceEntry]):
     def __len__(self) -> int:
         return len(self.calls) // self.WIDTH
 
+    def copy(self) -> Trace:
+        other = Trace()
+        other.calls = list(self.calls)  # its entries are plain values, never changed
+        return other
+
     @overload
     def __getitem__(self, index: int) -> TraceEntry: ...
     @overload
@@ -231,10 +237,6 @@ class TraceRecords(Sequence[TraceRecord]):
     __hash__ = None  # type: ignore[assignment]  # equal by value, so not hashable
 
 
-def trace_records(trace: Trace) -> TraceRecords:
-    return TraceRecords(trace.calls)
-
-
 def _plain(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple([v if type(v) in _PLAIN else type(v).__name__ for v in values])
 
@@ -271,6 +273,9 @@ class Zone:
     def contains(self, pfn: int) -> bool:
         return self.spanned_pages > 0 and self.zone_start_pfn <= pfn < self.zone_end_pfn
 
+    def copy(self) -> Zone:
+        return replace(self, free_area=[area.copy() for area in self.free_area])
+
 
 class FreeArea:
     """One order's free list, as sorted runs of blocks that follow each other.
@@ -290,6 +295,12 @@ class FreeArea:
 
     def __len__(self) -> int:
         return self._count
+
+    def copy(self) -> FreeArea:
+        other = FreeArea(0)
+        other.step, other._count = self.step, self._count
+        other._runs, other._starts = list(self._runs), list(self._starts)  # ranges: immutable
+        return other
 
     def __iter__(self) -> Iterator[int]:
         """Block start pfns, lowest first."""
@@ -358,6 +369,9 @@ class Node:
     node_start_pfn: int = 0
     node_spanned_pages: int = 0
     node_present_pages: int = 0
+
+    def copy(self) -> Node:
+        return replace(self, zones={name: zone.copy() for name, zone in self.zones.items()})
 
 
 @dataclass(frozen=True)
@@ -483,6 +497,26 @@ class Kernel:
         self.trace.calls.clear()
         self.order_allocations.clear()
         self._step = ""
+
+    def fork(self) -> Kernel:
+        """This kernel as it is now, to go on from here apart: replays whose flows begin
+        with the same steps run them once. Every container of state is copied; what they
+        hold is immutable (or, for sections, memory blocks and zones, copied too)."""
+        other = copy.copy(self)  # configuration, stage, counters and the step in progress
+        other.pages = self.pages.copy()
+        other.nodes = {nid: node.copy() for nid, node in self.nodes.items()}
+        other.sections = {nr: replace(s) for nr, s in self.sections.items()}
+        other.memory_blocks = {i: replace(b) for i, b in self.memory_blocks.items()}
+        other.vmemmap = dict(self.vmemmap)
+        other.iomem, other.holes = list(self.iomem), list(self.holes)
+        other.isolated = list(self.isolated)
+        other.requests, other.released = list(self.requests), list(self.released)
+        other.globals, other.boot_globals = dict(self.globals), dict(self.boot_globals)
+        other.order_allocations = list(self.order_allocations)
+        other.bugs = list(self.bugs)
+        other.trace = self.trace.copy()
+        other._functions = dict(self._functions)
+        return other
 
     # dispatch
 

@@ -68,6 +68,12 @@ class PageRuns:
     def get(self, pfn: int) -> PageState:
         return self._states[bisect_right(self._starts, pfn) - 1]
 
+    def copy(self) -> PageRuns:
+        """The same pages, to change apart (states are immutable: only the lists are new)."""
+        other = PageRuns()
+        other._starts, other._states = list(self._starts), list(self._states)
+        return other
+
     def runs(self, start: int, end: int) -> Iterator[tuple[int, int, PageState]]:
         """(run_start, run_end, state) for [start, end), clipped to the range."""
         starts, states = self._starts, self._states

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol, TypeVar, overload
@@ -329,6 +329,19 @@ class FreeArea:
         self._starts[lo:hi] = [first]
         self._count += len(pfns)
 
+    def add_each(self, pfns: Iterable[int]) -> None:
+        """Insert many single blocks at once (a fragmented node's thousands): the runs are
+        laid down anew, each as long as the blocks follow each other."""
+        blocks = sorted({*self, *pfns})
+        runs: list[range] = []
+        for pfn in blocks:
+            if runs and runs[-1].stop == pfn:
+                runs[-1] = range(runs[-1].start, pfn + self.step, self.step)
+            else:
+                runs.append(range(pfn, pfn + self.step, self.step))
+        self._runs, self._starts = runs, [run.start for run in runs]
+        self._count = len(blocks)
+
     def discard(self, pfn: int) -> bool:
         return bool(self.take_range(pfn, pfn + 1))
 
@@ -616,12 +629,16 @@ class Kernel:
                 f"(1..{self.config.max_order - 1})"
             )
         step = 1 << (order - 1)
+        taken: list[tuple[int, int]] = []
         for zone in self.nodes[nid].zones.values():
+            kept: list[int] = []
             for have in range(order, self.config.max_order):
                 for pfn in zone.free_area[have].take_range(0, 1 << 62):
-                    for half in range(pfn, pfn + (1 << have), 2 * step):
-                        zone.free_area[order - 1].add(half)
-                        self.pages.clear_flags(half + step, half + 2 * step, "Buddy", refcount=1)
+                    halves = range(pfn, pfn + (1 << have), 2 * step)
+                    kept.extend(halves)
+                    taken.extend((half + step, half + 2 * step) for half in halves)
+            zone.free_area[order - 1].add_each(kept)
+        self.pages.clear_flags_each(sorted(taken), "Buddy", refcount=1)
 
     def add_hole(self, pfn: int, nr_pages: int) -> None:
         """Firmware describes no RAM at [pfn, pfn + nr_pages): System RAM registered later

@@ -8,7 +8,7 @@ coalesce, so PageRuns is written here by hand (bisect over the run starts).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,18 @@ def _transition(state: PageState, key: Any, make: Callable[[PageState], PageStat
     return new
 
 
+def _flags_changed(
+    more: frozenset[str], less: frozenset[str], changes: Mapping[str, Any]
+) -> Callable[[PageState], PageState]:
+    """The interned state with `more` flags set, `less` cleared and `changes` made."""
+    key = ("flags", more, less, tuple(changes.items()))
+
+    def make(s: PageState) -> PageState:
+        return replace(s, flags=(s.flags | more) - less, **changes)
+
+    return lambda s: _transition(s, key, make)
+
+
 class PageRuns:
     """pfn -> PageState, stored as sorted run starts; every pfn before the first set is ABSENT."""
 
@@ -102,15 +114,39 @@ class PageRuns:
         """Clear flags on [start, end), and set any listed fields with them."""
         self._flags(start, end, frozenset(), frozenset(flags), changes)
 
+    def clear_flags_each(
+        self, ranges: Sequence[tuple[int, int]], *flags: str, **changes: Any
+    ) -> None:
+        """clear_flags() on many disjoint ranges given in pfn order, in one pass over the
+        runs: fragmenting a node takes thousands of blocks out of the buddy."""
+        self._apply_each(ranges, _flags_changed(frozenset(), frozenset(flags), changes))
+
     def _flags(
         self, start: int, end: int, more: frozenset[str], less: frozenset[str], changes: Any
     ) -> None:
-        key = ("flags", more, less, tuple(changes.items()))
+        self._apply(start, end, _flags_changed(more, less, changes))
 
-        def make(s: PageState) -> PageState:
-            return replace(s, flags=(s.flags | more) - less, **changes)
-
-        self._apply(start, end, lambda s: _transition(s, key, make))
+    def _apply_each(
+        self, ranges: Sequence[tuple[int, int]], fn: Callable[[PageState], PageState]
+    ) -> None:
+        """_apply() on each range: every stretch between two boundaries (of a run or of a
+        range) is in one run and wholly in a range or out of all, so it keeps its state or
+        takes fn's; equal neighbours coalesce as they are laid down."""
+        starts, states = self._starts, self._states
+        bounds = sorted({*starts, *(pfn for lo, hi in ranges if lo < hi for pfn in (lo, hi))})
+        out_starts: list[int] = []
+        out_states: list[PageState] = []
+        i = j = 0
+        for pfn in bounds:
+            while i + 1 < len(starts) and starts[i + 1] <= pfn:
+                i += 1
+            while j < len(ranges) and ranges[j][1] <= pfn:
+                j += 1
+            state = fn(states[i]) if j < len(ranges) and ranges[j][0] <= pfn else states[i]
+            if not out_states or out_states[-1] is not state:
+                out_starts.append(pfn)
+                out_states.append(state)
+        self._starts, self._states = out_starts, out_states
 
     def _apply(self, start: int, end: int, fn: Callable[[PageState], PageState]) -> None:
         """change() with an fn that returns interned states."""

@@ -173,13 +173,14 @@ def search_stage(config: Config, stage: Stage, budget: Budget = Budget()) -> lis
     )
     for _ in range(budget.searches):
         ignore = frozenset(known)
-        breaks = _breaks(config, stage, ignore)
+        ran: dict[tuple[Op, ...], Broken | None] = {}
+        breaks = _breaks(config, stage, ignore, ran)
         try:
             with _cache_for_hypothesis():
                 ops = find(SEQUENCES, breaks, settings=chosen, random=Random(budget.seed))
         except NoSuchExample:
             break
-        broken = run(config, stage, ops, ignore)
+        broken = ran[tuple(ops)]
         assert broken is not None  # find() returns only a sequence that breaks something
         new = tuple(dict.fromkeys(broken.names))
         known.update(new)
@@ -214,8 +215,22 @@ def explore_stage(config: Config, stage: Stage, budget: Budget = Budget()) -> li
     ]
 
 
-def _breaks(config: Config, stage: Stage, ignore: frozenset[str]) -> Callable[[list[Op]], bool]:
-    return lambda ops: run(config, stage, ops, ignore) is not None
+def _breaks(
+    config: Config,
+    stage: Stage,
+    ignore: frozenset[str],
+    ran: dict[tuple[Op, ...], Broken | None],
+) -> Callable[[list[Op]], bool]:
+    """Whether a sequence breaks an invariant not in `ignore`; what each sequence broke is
+    kept in `ran`: Hypothesis runs the sequence it settles on again, and so would we."""
+
+    def breaks(ops: list[Op]) -> bool:
+        key = tuple(ops)
+        if key not in ran:
+            ran[key] = run(config, stage, ops, ignore)
+        return ran[key] is not None
+
+    return breaks
 
 
 def _finding(config: Config, stage: Stage, ops: Sequence[Op], broken: Broken, name: str) -> Finding:

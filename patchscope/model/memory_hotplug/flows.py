@@ -69,7 +69,8 @@ class FlowParams:
     chunk: int | None = None  # bytes per add_memory() call; None: as the driver does it
 
     def to_json(self) -> dict[str, Any]:
-        document = dataclasses.asdict(self)
+        # each field as it is (asdict() copies every tuple deep first), the tuples made JSON
+        document = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         document["config"] = dict(self.config)
         document["blocks"] = None if self.blocks is None else list(self.blocks)
         document["holes"] = [list(h) for h in self.holes]

@@ -62,8 +62,9 @@ def bugs(k: Kernel) -> Iterator[Violation]:
 
 def vmemmap_in_buddy(k: Kernel) -> Iterator[Violation]:
     """Pages that back memmap must never be free in the buddy."""
-    for block in k.memmap_blocks():
-        free = k.pages.count(block.pfn, block.end_pfn, _in_buddy)
+    blocks = k.memmap_blocks()
+    free_pages = k.pages.counts([(b.pfn, b.end_pfn) for b in blocks], _in_buddy)
+    for block, free in zip(blocks, free_pages, strict=True):
         if free:
             yield Violation(
                 "vmemmap-in-buddy",

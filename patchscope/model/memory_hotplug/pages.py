@@ -8,7 +8,7 @@ coalesce, so PageRuns is written here by hand (bisect over the run starts).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -178,11 +178,21 @@ class PageRuns:
 
     def count(self, start: int, end: int, test: Callable[[PageState], bool]) -> int:
         """How many pages of [start, end) pass test."""
-        starts = self._starts
-        i = bisect_right(starts, start) - 1
-        if start < end and (i + 1 == len(starts) or end <= starts[i + 1]):  # inside one run
-            return end - start if test(self._states[i]) else 0
-        return sum(e - s for s, e, state in self.runs(start, end) if test(state))
+        return self.counts(((start, end),), test)[0]
+
+    def counts(
+        self, ranges: Iterable[tuple[int, int]], test: Callable[[PageState], bool]
+    ) -> list[int]:
+        """count() of each range: an invariant counts every memmap block after every step."""
+        starts, states, last = self._starts, self._states, len(self._starts) - 1
+        found: list[int] = []
+        for start, end in ranges:
+            i = bisect_right(starts, start) - 1
+            if start < end and (i == last or end <= starts[i + 1]):  # inside one run
+                found.append(end - start if test(states[i]) else 0)
+            else:
+                found.append(sum(e - s for s, e, state in self.runs(start, end) if test(state)))
+        return found
 
     def __len__(self) -> int:
         """Number of runs (what the model's memory cost grows with)."""

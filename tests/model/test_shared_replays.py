@@ -73,6 +73,22 @@ def _state(k: Kernel) -> tuple[object, ...]:
     )
 
 
+def test_a_fork_shares_no_state_but_its_configuration_and_stage() -> None:
+    """Every attribute that can change in place is the fork's own: one added to Kernel
+    later and forgotten by fork() fails here."""
+    p = FlowParams(size=1 << 30)
+    k = Kernel(make_config(p))
+    list(hot_add(k, p))
+    fork = k.fork()
+    shared = {
+        name
+        for name, value in vars(k).items()
+        if value is vars(fork)[name] and not isinstance(value, int | str | type(None))
+    }
+    assert shared == {"config", "stage"}  # both immutable
+    assert vars(fork).keys() == vars(k).keys()
+
+
 def test_a_fork_goes_on_apart_and_the_kernel_can_go_on_as_if_never_forked() -> None:
     p = FlowParams(size=1 << 30)
     k = Kernel(make_config(p))

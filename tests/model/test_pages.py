@@ -35,6 +35,9 @@ def test_runs_match_a_per_page_array() -> None:
     # neighbours with equal state are always merged
     states = [s for _, _, s in runs.runs(0, size)]
     assert all(a != b for a, b in pairwise(states))
+    ranges = [(lo, rng.randrange(lo, size + 1)) for lo in rng.sample(range(size), 60)]
+    in_buddy = [sum("Buddy" in s.flags for s in plain[lo:hi]) for lo, hi in ranges]
+    assert runs.counts(ranges, lambda s: "Buddy" in s.flags) == in_buddy
 
 
 def test_flags_cleared_on_many_ranges_at_once_as_one_by_one() -> None:

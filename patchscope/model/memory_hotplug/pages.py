@@ -188,10 +188,13 @@ class PageRuns:
         found: list[int] = []
         for start, end in ranges:
             i = bisect_right(starts, start) - 1
-            if start < end and (i == last or end <= starts[i + 1]):  # inside one run
-                found.append(end - start if test(states[i]) else 0)
-            else:
-                found.append(sum(e - s for s, e, state in self.runs(start, end) if test(state)))
+            total, lo = 0, start
+            while lo < end:  # each run from the one holding start, clipped to the range
+                hi = starts[i + 1] if i < last and starts[i + 1] < end else end
+                if test(states[i]):
+                    total += hi - lo
+                lo, i = hi, i + 1
+            found.append(total)
         return found
 
     def __len__(self) -> int:

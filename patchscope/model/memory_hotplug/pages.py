@@ -132,17 +132,24 @@ class PageRuns:
         """_apply() on each range: every stretch between two boundaries (of a run or of a
         range) is in one run and wholly in a range or out of all, so it keeps its state or
         takes fn's; equal neighbours coalesce as they are laid down."""
-        starts, states = self._starts, self._states
-        bounds = sorted({*starts, *(pfn for lo, hi in ranges if lo < hi for pfn in (lo, hi))})
+        starts, states, last = self._starts, self._states, len(self._starts) - 1
+        ranges = [r for r in ranges if r[0] < r[1]]
+        bounds = sorted({*starts, *(pfn for r in ranges for pfn in r)})
+        changed: dict[int, PageState] = {}  # fn of each state met: the same few recur
         out_starts: list[int] = []
         out_states: list[PageState] = []
         i = j = 0
         for pfn in bounds:
-            while i + 1 < len(starts) and starts[i + 1] <= pfn:
+            while i < last and starts[i + 1] <= pfn:
                 i += 1
             while j < len(ranges) and ranges[j][1] <= pfn:
                 j += 1
-            state = fn(states[i]) if j < len(ranges) and ranges[j][0] <= pfn else states[i]
+            state = states[i]
+            if j < len(ranges) and ranges[j][0] <= pfn:
+                new = changed.get(id(state))  # interned and held by `states`: ids stay
+                if new is None:
+                    new = changed[id(state)] = fn(state)
+                state = new
             if not out_states or out_states[-1] is not state:
                 out_starts.append(pfn)
                 out_states.append(state)

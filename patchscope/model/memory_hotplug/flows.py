@@ -524,6 +524,7 @@ class _Checked:
         found = invariants.check(k)
         tail = tuple(_line(t) for t in k.trace[-TRACE_TAIL:]) if found else ()
         decisions = tuple(dict.fromkeys(decided)) if found else ()
+        outline: tuple[str, ...] | None = None  # the step's, for every state invariant
         for v in found:
             self.findings.append(
                 Finding(
@@ -534,7 +535,9 @@ class _Checked:
                     evidence=(f"step: {step}", *tail),
                 )
             )
-            chain = _stack(k, v.at) if v.at is not None else _outline(k, self.start)
+            if v.at is None and outline is None:
+                outline = _outline(k, self.start)
+            chain = _stack(k, v.at) if v.at is not None else outline or ()
             function = chain[-1] if v.at is not None and chain else None
             hit = Hit(v.name, v.message, tuple(self.steps), chain, decisions, function)
             self.hits.append(hit)

@@ -9,7 +9,9 @@ gives the same findings and fingerprints on every run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,18 +101,33 @@ def model_findings(
 ) -> tuple[list[Finding], ModelRun | None]:
     """The model's findings and its run (for the caller's other uses), or one `model-failed`
     warning and no run when it cannot replay the series (the rest stands without it)."""
+    from patchscope.model import explore  # noqa: F401  (Hypothesis, frozen with the rest)
     from patchscope.model.findings import DEFAULT_BUDGET
     from patchscope.model.findings import model_findings as found_by_model
     from patchscope.model.verdicts import claim_findings
 
     try:
-        ran = run_model(series, module, facts)
-        found = found_by_model(
-            ran.stages, ran.replays, DEFAULT_BUDGET if budget is None else budget
-        )
-        return sort_findings([*found, *claim_findings(series, ran.replays)]), ran
+        with _frozen_heap():
+            ran = run_model(series, module, facts)
+            found = found_by_model(
+                ran.stages, ran.replays, DEFAULT_BUDGET if budget is None else budget
+            )
+            return sort_findings([*found, *claim_findings(series, ran.replays)]), ran
     except PatchscopeError as exc:
         return [Finding(MODEL_FAILED, "warning", str(exc))], None
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """The model makes and drops many objects over a heap the analysis (and Hypothesis'
+    import) filled already: while it runs, what is there is frozen out of the collector's
+    reach, which walked all of it in each full collection (and in the one Hypothesis forces
+    when it first seeds its random generator)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def gather(

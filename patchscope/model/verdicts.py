@@ -204,15 +204,22 @@ def scenario_params(scenario: Scenario) -> FlowParams:
 def replay_stages(
     stages: Sequence[Stage], chosen: Sequence[Scenario] | None = None
 ) -> dict[tuple[Scenario, int], Replay]:
-    """Every scenario (or those chosen) at every stage, once: verdicts compare neighbours."""
-    from patchscope.model.memory_hotplug.flows import flow_named, replay
+    """Every scenario (or those chosen) at every stage, once: verdicts compare neighbours.
+    Scenarios with the same parameters replay together, so that the steps their flows
+    begin with alike (hot-add, then online...) run once per stage."""
+    from patchscope.model.memory_hotplug.flows import flow_named, replay_flows
 
-    done = {}
-    for scenario in scenarios() if chosen is None else chosen:
-        flow, params = flow_named(scenario.flow), scenario_params(scenario)
+    picked = scenarios() if chosen is None else chosen
+    alike: dict[FlowParams, list[Scenario]] = {}
+    for scenario in picked:
+        alike.setdefault(scenario_params(scenario), []).append(scenario)
+    done: dict[tuple[Scenario, int], Replay] = {}
+    for params, group in alike.items():
+        flows = [flow_named(s.flow) for s in group]
         for stage in stages:
-            done[(scenario, stage.number)] = replay(flow, params, stages, stage=stage.number)
-    return done
+            replays = replay_flows(flows, params, stages, stage=stage.number)
+            done.update(((s, stage.number), r) for s, r in zip(group, replays, strict=True))
+    return {(s, stage.number): done[(s, stage.number)] for s in picked for stage in stages}
 
 
 def scenario_delta(scenario: Scenario, before: Replay, after: Replay) -> ScenarioDelta:

@@ -143,11 +143,12 @@ def _stepwise(stages: Sequence[Stage], stage: int, params: FlowParams) -> dict[s
     """Step name -> the charted counters after it. A Replay keeps each step's counter
     deltas but only the final observables, so the flow is wrapped to read where the memmap
     lives after every step; the replay itself (invariants, errors) runs unchanged."""
-    from patchscope.model.memory_hotplug.flows import FLOWS, replay
+    from patchscope.model.memory_hotplug.flows import FLOWS, Part, replay
 
     flow = FLOWS[CHART_FLOW]
     where: list[dict[str, int]] = []
-    watched = dataclasses.replace(flow, run=lambda k, p: _watch(flow.run(k, p), k, p, where))
+    watching = Part(lambda k, p: _watch(flow.run(k, p), k, p, where))
+    watched = dataclasses.replace(flow, parts=(watching,))
     done = replay(watched, params, stages, stage=stage)
     totals: Counter[str] = Counter()
     out: dict[str, dict[str, int]] = {}

@@ -80,7 +80,7 @@ def free_list_ops(draw: st.DrawFn) -> list[tuple[str, int, int]]:
     (a block may start anywhere a free block of its order could: any multiple of 8 here,
     and unaligned starts too, as online_pages_blocks() can make)."""
     step = 1 << ORDER
-    kind = st.sampled_from(["add", "add_many", "discard", "take"])
+    kind = st.sampled_from(["add", "add_many", "add_each", "discard", "take"])
     pfn = st.integers(0, 40).map(lambda i: i * step) | st.integers(0, 330)
     return draw(st.lists(st.tuples(kind, pfn, st.integers(0, 6)), max_size=40))
 
@@ -94,15 +94,19 @@ def test_a_free_list_holds_what_a_sorted_set_of_block_starts_would(
     area, model = FreeArea(ORDER), set[int]()
     step = 1 << ORDER
     for kind, pfn, n in ops:
-        if kind in ("add", "add_many"):
-            stride = range(pfn, pfn + (1 if kind == "add" else n) * step, step)
+        if kind in ("add", "add_many", "add_each"):
+            # add_each: every other block of the stride, as a fragmented node's halves
+            spacing = 2 * step if kind == "add_each" else step
+            stride = range(pfn, pfn + (1 if kind == "add" else n) * spacing, spacing)
             # a free list never holds two blocks that overlap
             if any(abs(new - old) < step for new in stride for old in model):
                 continue
             if kind == "add":
                 area.add(pfn)
-            else:
+            elif kind == "add_many":
                 area.add_many(stride)
+            else:
+                area.add_each(reversed(stride))  # in any order
             model.update(stride)
         elif kind == "discard":
             assert area.discard(pfn) == (pfn in model)

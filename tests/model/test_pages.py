@@ -35,6 +35,31 @@ def test_runs_match_a_per_page_array() -> None:
     # neighbours with equal state are always merged
     states = [s for _, _, s in runs.runs(0, size)]
     assert all(a != b for a, b in pairwise(states))
+    ranges = [(lo, rng.randrange(lo, size + 1)) for lo in rng.sample(range(size), 60)]
+    in_buddy = [sum("Buddy" in s.flags for s in plain[lo:hi]) for lo, hi in ranges]
+    assert runs.counts(ranges, lambda s: "Buddy" in s.flags) == in_buddy
+
+
+def test_flags_cleared_on_many_ranges_at_once_as_one_by_one() -> None:
+    """clear_flags_each against clear_flags range by range, on a random map; a range list
+    that differs gives a map that differs."""
+    rng = random.Random(7)
+    size = 2048
+    for _ in range(20):
+        base = PageRuns()
+        for _ in range(30):
+            lo = rng.randrange(size)
+            base.add_flags(lo, rng.randrange(lo, size) + 1, rng.choice(["Buddy", "Reserved"]))
+        cuts = sorted(rng.sample(range(size), 40))
+        ranges = [(a, b) for a, b in pairwise(cuts)][::2]
+        at_once, one_by_one, fewer = base.copy(), base.copy(), base.copy()
+        at_once.clear_flags_each(ranges, "Buddy", refcount=1)
+        for lo, hi in ranges:
+            one_by_one.clear_flags(lo, hi, "Buddy", refcount=1)
+        fewer.clear_flags_each(ranges[1:], "Buddy", refcount=1)
+        assert list(at_once.runs(0, size + 1)) == list(one_by_one.runs(0, size + 1))
+        assert len(at_once) == len(one_by_one)  # coalesced alike
+        assert list(fewer.runs(0, size + 1)) != list(at_once.runs(0, size + 1))
 
 
 def _fields(state: PageState) -> dict[str, object]:

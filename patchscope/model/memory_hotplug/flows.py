@@ -8,6 +8,7 @@ replay can check the invariants between steps.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +22,10 @@ from patchscope.model.memory_hotplug.kconfig import config_fields, option
 from patchscope.model.memory_hotplug.kernel import (
     Kernel,
     KernelError,
+    TraceRecords,
     VmemAltmap,
     base_function,
     registered_functions,
-    trace_records,
 )
 from patchscope.model.memory_hotplug.observe import observables
 from patchscope.model.memory_hotplug.stages import Decision, Stage, recording
@@ -68,7 +69,8 @@ class FlowParams:
     chunk: int | None = None  # bytes per add_memory() call; None: as the driver does it
 
     def to_json(self) -> dict[str, Any]:
-        document = dataclasses.asdict(self)
+        # each field as it is (asdict() copies every tuple deep first), the tuples made JSON
+        document = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         document["config"] = dict(self.config)
         document["blocks"] = None if self.blocks is None else list(self.blocks)
         document["holes"] = [list(h) for h in self.holes]
@@ -244,26 +246,22 @@ def hot_remove(k: Kernel, p: FlowParams) -> Steps:
         yield name
 
 
-def lifecycle(k: Kernel, p: FlowParams) -> Steps:
-    """Every block onlined; `blocks` chooses what is offlined and removed, in that order."""
-    yield from add_online_offline(k, p)
-    yield from hot_remove(k, p)
+@dataclass(frozen=True)
+class Part:
+    """Steps a flow takes in turn, with the flow's parameters but for those `fixed` here
+    (offline onlines every block, whatever `blocks` asks of the offline)."""
+
+    steps: Callable[[Kernel, FlowParams], Steps]
+    fixed: tuple[tuple[str, Any], ...] = ()
+
+    def params(self, p: FlowParams) -> FlowParams:
+        return dataclasses.replace(p, **dict(self.fixed)) if self.fixed else p
 
 
-def add_and_online(k: Kernel, p: FlowParams) -> Steps:
-    yield from hot_add(k, p)
-    yield from online(k, p)
-
-
-def add_online_offline(k: Kernel, p: FlowParams) -> Steps:
-    """Every block onlined; `blocks` chooses what is offlined, in that order."""
-    yield from add_and_online(k, dataclasses.replace(p, blocks=None))
-    yield from offline(k, p)
-
-
-def add_and_remove(k: Kernel, p: FlowParams) -> Steps:
-    yield from hot_add(k, p)
-    yield from hot_remove(k, p)
+ALL_BLOCKS = (("blocks", None),)
+ADD, ONLINE, OFFLINE, REMOVE = Part(hot_add), Part(online), Part(offline), Part(hot_remove)
+# every block onlined; `blocks` chooses what is offlined (and removed), in that order
+ONLINED = (Part(hot_add, ALL_BLOCKS), Part(online, ALL_BLOCKS))
 
 
 @dataclass(frozen=True)
@@ -271,8 +269,12 @@ class Flow:
     name: str
     doc: str
     params: tuple[str, ...]  # the FlowParams fields this flow reads
-    run: Callable[[Kernel, FlowParams], Steps]
+    parts: tuple[Part, ...]  # its steps: those of each part in turn
     defaults: Mapping[str, Any] = field(default_factory=dict)  # for the failure flows
+
+    def run(self, k: Kernel, p: FlowParams) -> Steps:
+        for part in self.parts:
+            yield from part.steps(k, part.params(p))
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "doc": self.doc, "params": list(self.params)}
@@ -296,21 +298,26 @@ _OFFLINE = (*_ONLINE, "holes", "hwpoison")
 FLOWS: dict[str, Flow] = {
     f.name: f
     for f in (
-        Flow("hot-add", "add_memory() of the range by the driver", _ADD, hot_add),
-        Flow("online", "hot-add, then online the memory blocks", _ONLINE, add_and_online),
-        Flow("offline", "hot-add, online, then offline the blocks", _OFFLINE, add_online_offline),
+        Flow("hot-add", "add_memory() of the range by the driver", _ADD, (ADD,)),
+        Flow("online", "hot-add, then online the memory blocks", _ONLINE, (ADD, ONLINE)),
+        Flow("offline", "hot-add, online, then offline the blocks", _OFFLINE, (*ONLINED, OFFLINE)),
         Flow(
             "hot-remove",
             "hot-add, then remove_memory() of the range (or block by block)",
             _ONLINE,
-            add_and_remove,
+            (ADD, REMOVE),
         ),
-        Flow("lifecycle", "hot-add, online, offline, hot-remove in turn", _OFFLINE, lifecycle),
+        Flow(
+            "lifecycle",
+            "hot-add, online, offline, hot-remove in turn",
+            _OFFLINE,
+            (*ONLINED, OFFLINE, REMOVE),
+        ),
         Flow(
             "hot-add-no-order8",
             "ppc64 hot-add while node 0 has no free order-8 block for the vmemmap",
             _ADD,
-            hot_add,
+            (ADD,),
             # from 16 GiB: past the 16 MiB vmemmap page the boot memory's memmap populated
             {"arch": "ppc64", "fragment": 8, "size": GIB, "start": 16 * GIB},
         ),
@@ -318,7 +325,7 @@ FLOWS: dict[str, Flow] = {
             "offline-hwpoison",
             "offline a range that holds an HWPoison page",
             _OFFLINE,
-            add_online_offline,
+            (*ONLINED, OFFLINE),
             {"hwpoison": (12345,)},
         ),
     )
@@ -347,7 +354,7 @@ class Replay:
     stage: int
     params: Mapping[str, Any]
     observables: Mapping[str, Any]
-    trace: tuple[Mapping[str, Any], ...]
+    trace: Sequence[Mapping[str, Any]]
     findings: tuple[Finding, ...]
     steps: tuple[Mapping[str, Any], ...] = ()  # each flow step and its counter deltas
     hits: tuple[Hit, ...] = ()  # the findings' causes, as data (not part of the JSON)
@@ -382,36 +389,95 @@ def replay(
 ) -> Replay:
     """Run `flow` on a fresh kernel at `stage` (default: the last), checking invariants
     after every step; a kernel error ends the flow as the kernel would report it."""
+    return replay_flows((flow,), params, stages, stage=stage)[0]
+
+
+def replay_flows(
+    flows: Sequence[Flow], params: FlowParams, stages: Sequence[Stage], *, stage: int | None = None
+) -> list[Replay]:
+    """Each flow replayed as `replay` replays it, all with the same parameters at one stage;
+    the parts that flows begin with alike run once, on a kernel forked where they part."""
     chosen = stages[-1] if stage is None else stage_of(stages, stage)
     k = Kernel(make_config(params), chosen)
     _prepare(k, params)
-    checked = _Checked(k, chosen.number)
-    deltas: list[dict[str, Any]] = []
-    before, error = k.snapshot(), ""
-    with recording() as decided:
-        try:
-            for name in flow.run(k, params):
-                checked.after(name, decided)
-                now = k.snapshot()
-                deltas.append({"step": name, "delta": now.delta(before)})
-                before = now
-        except KernelError as exc:
-            error = exc.errno
-            checked.after("after -" + exc.errno, decided)
-            step = f"-{exc.errno}: {exc.message}"
-            deltas.append({"step": step, "delta": k.snapshot().delta(before)})
-    seen = observables(k, params.start, params.size)
-    return Replay(
-        flow=flow.name,
-        arch=params.arch,
-        stage=chosen.number,
-        params=params.to_json(),
-        observables={**seen, "error": error},
-        trace=trace_records(k.trace),
-        findings=tuple(checked.findings),
-        steps=tuple(deltas),
-        hits=tuple(checked.hits),
-    )
+    done: dict[int, Replay] = {}
+    _go_on(_Run(k, chosen.number), list(enumerate(flows)), 0, params, done)
+    return [done[i] for i in range(len(flows))]
+
+
+def _go_on(
+    run: _Run, flows: list[tuple[int, Flow]], taken: int, p: FlowParams, done: dict[int, Replay]
+) -> None:
+    """The flows have run their first `taken` parts on `run`: those with none left (or that
+    a kernel error ended) are replayed; the others go on by their next part, the flows
+    whose next part is the same (steps and parameters) on one kernel."""
+    ending: list[tuple[int, Flow]] = []
+    going: dict[tuple[object, FlowParams], list[tuple[int, Flow]]] = {}
+    for i, flow in flows:
+        if run.error or len(flow.parts) == taken:
+            ending.append((i, flow))
+        else:
+            part = flow.parts[taken]
+            going.setdefault((part.steps, part.params(p)), []).append((i, flow))
+    for i, flow in ending:
+        done[i] = run.replay(flow, p, going_on=bool(going))
+    for n, alike in enumerate(going.values()):
+        branch = run if n == len(going) - 1 else run.fork()
+        branch.take(alike[0][1].parts[taken], p)
+        _go_on(branch, alike, taken + 1, p, done)
+
+
+class _Run:
+    """A replay under way: its kernel, the invariants checked after each step, each step's
+    counter changes, and the series lines evaluated since the last check."""
+
+    def __init__(self, k: Kernel, stage: int) -> None:
+        self.k, self.stage = k, stage
+        self.checked = _Checked(k, stage)
+        self.deltas: list[dict[str, Any]] = []
+        self.before, self.error = k.snapshot(), ""
+        self.decided: list[Decision] = []
+
+    def take(self, part: Part, p: FlowParams) -> None:
+        """The part's steps, the invariants checked after each; a kernel error ends them."""
+        k, checked, decided = self.k, self.checked, self.decided
+        with recording(decided):
+            try:
+                for name in part.steps(k, part.params(p)):
+                    checked.after(name, decided)
+                    now = k.snapshot()
+                    self.deltas.append({"step": name, "delta": now.delta(self.before)})
+                    self.before = now
+            except KernelError as exc:
+                self.error = exc.errno
+                checked.after("after -" + exc.errno, decided)
+                step = f"-{exc.errno}: {exc.message}"
+                self.deltas.append({"step": step, "delta": k.snapshot().delta(self.before)})
+
+    def fork(self) -> _Run:
+        other = copy.copy(self)
+        other.k = self.k.fork()
+        other.checked = self.checked.fork(other.k)
+        other.deltas, other.decided = list(self.deltas), list(self.decided)
+        return other
+
+    def replay(self, flow: Flow, p: FlowParams, *, going_on: bool) -> Replay:
+        """The flow's replay as the run stands; `going_on`: the run goes on for other flows,
+        so the replay keeps a copy of the calls so far."""
+        k = self.k
+        seen = observables(k, p.start, p.size)
+        calls = list(k.trace.calls) if going_on else k.trace.calls
+        return Replay(
+            flow=flow.name,
+            arch=p.arch,
+            stage=self.stage,
+            params=p.to_json(),
+            observables={**seen, "error": self.error},
+            trace=TraceRecords(calls),
+            findings=tuple(self.checked.findings),
+            steps=tuple(self.deltas),
+            hits=tuple(self.checked.hits),
+        )
 
 
 def stage_of(stages: Sequence[Stage], number: int) -> Stage:
@@ -445,12 +511,20 @@ class _Checked:
         self.steps: list[str] = []
         self.start = len(k.trace)  # where the current step's calls begin
 
+    def fork(self, k: Kernel) -> _Checked:
+        other = copy.copy(self)
+        other.k = k
+        other.findings, other.hits = list(self.findings), list(self.hits)
+        other.steps = list(self.steps)
+        return other
+
     def after(self, step: str, decided: list[Decision]) -> None:
         k = self.k
         self.steps.append(step)
         found = invariants.check(k)
-        tail = tuple(_line(t) for t in k.trace[-TRACE_TAIL:])
-        decisions = tuple(dict.fromkeys(decided))
+        tail = tuple(_line(t) for t in k.trace[-TRACE_TAIL:]) if found else ()
+        decisions = tuple(dict.fromkeys(decided)) if found else ()
+        outline: tuple[str, ...] | None = None  # the step's, for every state invariant
         for v in found:
             self.findings.append(
                 Finding(
@@ -461,7 +535,9 @@ class _Checked:
                     evidence=(f"step: {step}", *tail),
                 )
             )
-            chain = _stack(k, v.at) if v.at is not None else _outline(k, self.start)
+            if v.at is None and outline is None:
+                outline = _outline(k, self.start)
+            chain = _stack(k, v.at) if v.at is not None else outline or ()
             function = chain[-1] if v.at is not None and chain else None
             hit = Hit(v.name, v.message, tuple(self.steps), chain, decisions, function)
             self.hits.append(hit)

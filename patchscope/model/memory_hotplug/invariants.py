@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
+from operator import attrgetter
 
 from patchscope.model.memory_hotplug.kernel import Kernel
-from patchscope.model.memory_hotplug.pages import ABSENT
+from patchscope.model.memory_hotplug.pages import ABSENT, PageState
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,9 @@ def bugs(k: Kernel) -> Iterator[Violation]:
 
 def vmemmap_in_buddy(k: Kernel) -> Iterator[Violation]:
     """Pages that back memmap must never be free in the buddy."""
-    for block in k.memmap_blocks():
-        free = k.pages.count(block.pfn, block.end_pfn, lambda s: "Buddy" in s.flags)
+    blocks = k.memmap_blocks()
+    free_pages = k.pages.counts([(b.pfn, b.end_pfn) for b in blocks], _in_buddy)
+    for block, free in zip(blocks, free_pages, strict=True):
         if free:
             yield Violation(
                 "vmemmap-in-buddy",
@@ -72,12 +74,9 @@ def vmemmap_in_buddy(k: Kernel) -> Iterator[Violation]:
 
 def memmap_backed_once(k: Kernel) -> Iterator[Violation]:
     """Every valid section's memmap is mapped, and no page backs two pieces of memmap."""
-    c = k.config
-    for nr, section in sorted(k.sections.items()):
-        start = c.section_start_pfn(nr)
-        if section.has_mem_map and not k.memmap_mapped(start, start + c.pages_per_section):
-            yield Violation("memmap-backed-once", f"section {nr} is valid but its memmap is not")
-    blocks = sorted(k.memmap_blocks(), key=lambda b: b.pfn)
+    for nr in _unmapped(k):
+        yield Violation("memmap-backed-once", f"section {nr} is valid but its memmap is not")
+    blocks = sorted(k.memmap_blocks(), key=_pfn)
     for before, after in pairwise(blocks):
         if after.pfn < before.end_pfn:
             yield Violation(
@@ -86,15 +85,41 @@ def memmap_backed_once(k: Kernel) -> Iterator[Violation]:
             )
 
 
+def _unmapped(k: Kernel) -> list[int]:
+    """The valid sections whose memmap is not mapped, in order. A stretch of consecutive
+    valid sections whose memmap is mapped as a whole is fine section by section, so only
+    a stretch with a hole is looked at closer (boot memory is hundreds of sections)."""
+    shift = k.config.pfn_section_shift
+    valid = sorted(nr for nr, section in k.sections.items() if section.has_mem_map)
+    found: list[int] = []
+    if valid and valid[-1] - valid[0] + 1 == len(valid):  # one stretch: the usual case
+        lo, hi = valid[0], valid[-1]
+        if k.memmap_mapped(lo << shift, (hi + 1) << shift):
+            return found
+    i = 0
+    while i < len(valid):
+        j = i
+        while j + 1 < len(valid) and valid[j + 1] == valid[j] + 1:
+            j += 1
+        lo, hi = valid[i], valid[j]
+        if not k.memmap_mapped(lo << shift, (hi + 1) << shift):
+            found += [nr for nr in range(lo, hi + 1) if not _mapped(k, nr)]
+        i = j + 1
+    return found
+
+
+def _mapped(k: Kernel, nr: int) -> bool:
+    shift = k.config.pfn_section_shift
+    return k.memmap_mapped(nr << shift, (nr + 1) << shift)
+
+
 def nothing_left(k: Kernel) -> Iterator[Violation]:
     """A range its caller removed (or whose add failed) leaves no section, memory block,
     struct page or memmap behind; with no hot-added memory left at all, the globals are
     back to their boot values."""
-    c = k.config
     for start, size in k.released:
         yield from _leftovers(k, start, size)
-    hotplugged = any(_in_requests(k, c.section_start_pfn(nr)) for nr in k.sections)
-    if k.requests and not hotplugged:
+    if k.requests and not any(_sections_in(k, r.start, r.size) for r in k.requests):
         changed = sorted(
             key for key, value in k.globals.items() if k.boot_globals.get(key) != value
         )
@@ -114,7 +139,7 @@ def _leftovers(k: Kernel, start: int, size: int) -> Iterator[Violation]:
         yield Violation("nothing-left", f"{where}: {len(sections)} sections still there")
     if {nr // c.sections_per_block for nr in section_nrs} & set(k.memory_blocks):
         yield Violation("nothing-left", f"{where}: memory blocks still registered")
-    marked = k.pages.count(lo, hi, lambda s: s != ABSENT)
+    marked = k.pages.count(lo, hi, _marked)
     if marked:
         yield Violation("nothing-left", f"{where}: {marked} struct pages still marked")
     if any(lo <= b.pfn < hi for b in k.memmap_blocks()):
@@ -123,9 +148,12 @@ def _leftovers(k: Kernel, start: int, size: int) -> Iterator[Violation]:
         yield Violation("nothing-left", f"{where}: still System RAM in iomem")
 
 
-def _in_requests(k: Kernel, pfn: int) -> bool:
-    addr = pfn << k.config.page_shift
-    return any(r.start <= addr < r.start + r.size for r in k.requests)
+def _sections_in(k: Kernel, start: int, size: int) -> bool:
+    """Whether a section starts in [start, start+size): looked up by number, so a check
+    costs the sections of the requests, not every section the kernel has."""
+    section = k.config.section_size
+    first, last = -(-start // section), (start + size - 1) // section
+    return any(nr in k.sections for nr in range(first, last + 1))
 
 
 def memory_block_api(k: Kernel) -> Iterator[Violation]:
@@ -153,6 +181,16 @@ def memory_block_api(k: Kernel) -> Iterator[Violation]:
                 f"{min(wrong) * c.sections_per_block}: memory-block API {asked}, {state}",
             )
 
+
+def _in_buddy(state: PageState) -> bool:
+    return "Buddy" in state.flags
+
+
+def _marked(state: PageState) -> bool:
+    return state is not ABSENT  # stored states are interned (pages.py): equal is identical
+
+
+_pfn = attrgetter("pfn")
 
 RULES: tuple[Callable[[Kernel], Iterator[Violation]], ...] = (
     accounting,

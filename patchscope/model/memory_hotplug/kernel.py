@@ -8,10 +8,12 @@ records every call in the trace.
 
 from __future__ import annotations
 
+import copy
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol, TypeVar, overload
 
 from patchscope.model.memory_hotplug.config import Config, ModelInputError
@@ -155,6 +157,11 @@ class Trace(Sequence[TraceEntry]):
     def __len__(self) -> int:
         return len(self.calls) // self.WIDTH
 
+    def copy(self) -> Trace:
+        other = Trace()
+        other.calls = list(self.calls)  # its entries are plain values, never changed
+        return other
+
     @overload
     def __getitem__(self, index: int) -> TraceEntry: ...
     @overload
@@ -197,9 +204,37 @@ class TraceRecord(Mapping[str, object]):
         return len(self.KEYS)
 
 
-def trace_records(trace: Trace) -> tuple[TraceRecord, ...]:
-    calls = trace.calls
-    return tuple(TraceRecord(calls, at) for at in range(0, len(calls), trace.WIDTH))
+class TraceRecords(Sequence[TraceRecord]):
+    """A finished trace's calls as TraceRecords, each made when it is read: a check replays
+    each scenario at every stage and reads none of their calls."""
+
+    __slots__ = ("_calls",)
+
+    def __init__(self, calls: list[Any]) -> None:
+        self._calls = calls
+
+    def __len__(self) -> int:
+        return len(self._calls) // Trace.WIDTH
+
+    @overload
+    def __getitem__(self, index: int) -> TraceRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[TraceRecord, ...]: ...
+    def __getitem__(self, index: int | slice) -> TraceRecord | tuple[TraceRecord, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(len(self))[index])
+        return TraceRecord(self._calls, range(len(self))[index] * Trace.WIDTH)
+
+    def __iter__(self) -> Iterator[TraceRecord]:
+        calls = self._calls
+        return (TraceRecord(calls, at) for at in range(0, len(calls), Trace.WIDTH))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TraceRecords):
+            return self._calls == other._calls
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, so not hashable
 
 
 def _plain(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -238,6 +273,9 @@ class Zone:
     def contains(self, pfn: int) -> bool:
         return self.spanned_pages > 0 and self.zone_start_pfn <= pfn < self.zone_end_pfn
 
+    def copy(self) -> Zone:
+        return replace(self, free_area=[area.copy() for area in self.free_area])
+
 
 class FreeArea:
     """One order's free list, as sorted runs of blocks that follow each other.
@@ -257,6 +295,12 @@ class FreeArea:
 
     def __len__(self) -> int:
         return self._count
+
+    def copy(self) -> FreeArea:
+        other = FreeArea(0)
+        other.step, other._count = self.step, self._count
+        other._runs, other._starts = list(self._runs), list(self._starts)  # ranges: immutable
+        return other
 
     def __iter__(self) -> Iterator[int]:
         """Block start pfns, lowest first."""
@@ -284,6 +328,19 @@ class FreeArea:
         self._runs[lo:hi] = [range(first, stop, self.step)]
         self._starts[lo:hi] = [first]
         self._count += len(pfns)
+
+    def add_each(self, pfns: Iterable[int]) -> None:
+        """Insert many single blocks at once (a fragmented node's thousands): the runs are
+        laid down anew, each as long as the blocks follow each other."""
+        blocks = sorted({*self, *pfns})
+        runs: list[range] = []
+        for pfn in blocks:
+            if runs and runs[-1].stop == pfn:
+                runs[-1] = range(runs[-1].start, pfn + self.step, self.step)
+            else:
+                runs.append(range(pfn, pfn + self.step, self.step))
+        self._runs, self._starts = runs, [run.start for run in runs]
+        self._count = len(blocks)
 
     def discard(self, pfn: int) -> bool:
         return bool(self.take_range(pfn, pfn + 1))
@@ -325,6 +382,9 @@ class Node:
     node_start_pfn: int = 0
     node_spanned_pages: int = 0
     node_present_pages: int = 0
+
+    def copy(self) -> Node:
+        return replace(self, zones={name: zone.copy() for name, zone in self.zones.items()})
 
 
 @dataclass(frozen=True)
@@ -451,6 +511,26 @@ class Kernel:
         self.order_allocations.clear()
         self._step = ""
 
+    def fork(self) -> Kernel:
+        """This kernel as it is now, to go on from here apart: replays whose flows begin
+        with the same steps run them once. Every container of state is copied; what they
+        hold is immutable (or, for sections, memory blocks and zones, copied too)."""
+        other = copy.copy(self)  # configuration, stage, counters and the step in progress
+        other.pages = self.pages.copy()
+        other.nodes = {nid: node.copy() for nid, node in self.nodes.items()}
+        other.sections = {nr: replace(s) for nr, s in self.sections.items()}
+        other.memory_blocks = {i: replace(b) for i, b in self.memory_blocks.items()}
+        other.vmemmap = dict(self.vmemmap)
+        other.iomem, other.holes = list(self.iomem), list(self.holes)
+        other.isolated = list(self.isolated)
+        other.requests, other.released = list(self.requests), list(self.released)
+        other.globals, other.boot_globals = dict(self.globals), dict(self.boot_globals)
+        other.order_allocations = list(self.order_allocations)
+        other.bugs = list(self.bugs)
+        other.trace = self.trace.copy()
+        other._functions = dict(self._functions)
+        return other
+
     # dispatch
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -530,6 +610,13 @@ class Kernel:
         online = all(s is not None and s.online for s in sections)
         return "online" if online else "offline"
 
+    def _blocks_online(self, online_sections: list[int]) -> int:
+        """How many memory blocks memory_block_state() calls online, counted in one pass
+        over the online sections: a block is online when all its sections are."""
+        per = self.config.sections_per_block
+        online = Counter(nr // per for nr in online_sections)
+        return sum(online[b] == per for b in self.memory_blocks)
+
     # the machine a flow starts from: not kernel functions, so not traced
 
     def fragment(self, nid: int, order: int) -> None:
@@ -542,12 +629,16 @@ class Kernel:
                 f"(1..{self.config.max_order - 1})"
             )
         step = 1 << (order - 1)
+        taken: list[tuple[int, int]] = []
         for zone in self.nodes[nid].zones.values():
+            kept: list[int] = []
             for have in range(order, self.config.max_order):
                 for pfn in zone.free_area[have].take_range(0, 1 << 62):
-                    for half in range(pfn, pfn + (1 << have), 2 * step):
-                        zone.free_area[order - 1].add(half)
-                        self.pages.clear_flags(half + step, half + 2 * step, "Buddy", refcount=1)
+                    halves = range(pfn, pfn + (1 << have), 2 * step)
+                    kept.extend(halves)
+                    taken.extend((half + step, half + 2 * step) for half in halves)
+            zone.free_area[order - 1].add_each(kept)
+        self.pages.clear_flags_each(sorted(taken), "Buddy", refcount=1)
 
     def add_hole(self, pfn: int, nr_pages: int) -> None:
         """Firmware describes no RAM at [pfn, pfn + nr_pages): System RAM registered later
@@ -605,14 +696,12 @@ class Kernel:
                     (f"{prefix}.managed_pages", zone.managed_pages),
                     (f"{prefix}.free_pages", nr_free_pages(zone)),
                 ]
+        online = [nr for nr, s in self.sections.items() if s.online]
         values += [
             ("sections_present", sum(s.present for s in self.sections.values())),
-            ("sections_online", sum(s.online for s in self.sections.values())),
+            ("sections_online", len(online)),
             ("memory_blocks", len(self.memory_blocks)),
-            (
-                "memory_blocks_online",
-                sum(self.memory_block_state(b) == "online" for b in self.memory_blocks),
-            ),
+            ("memory_blocks_online", self._blocks_online(online)),
             ("memmap_backing_pages", sum(1 << b.order for b in self.memmap_blocks())),
             ("totalram_pages", self.totalram_pages),
             ("order_allocations", len(self.order_allocations)),

@@ -8,7 +8,7 @@ coalesce, so PageRuns is written here by hand (bisect over the run starts).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,18 @@ def _transition(state: PageState, key: Any, make: Callable[[PageState], PageStat
     return new
 
 
+def _flags_changed(
+    more: frozenset[str], less: frozenset[str], changes: Mapping[str, Any]
+) -> Callable[[PageState], PageState]:
+    """The interned state with `more` flags set, `less` cleared and `changes` made."""
+    key = ("flags", more, less, tuple(changes.items()))
+
+    def make(s: PageState) -> PageState:
+        return replace(s, flags=(s.flags | more) - less, **changes)
+
+    return lambda s: _transition(s, key, make)
+
+
 class PageRuns:
     """pfn -> PageState, stored as sorted run starts; every pfn before the first set is ABSENT."""
 
@@ -67,6 +79,12 @@ class PageRuns:
 
     def get(self, pfn: int) -> PageState:
         return self._states[bisect_right(self._starts, pfn) - 1]
+
+    def copy(self) -> PageRuns:
+        """The same pages, to change apart (states are immutable: only the lists are new)."""
+        other = PageRuns()
+        other._starts, other._states = list(self._starts), list(self._states)
+        return other
 
     def runs(self, start: int, end: int) -> Iterator[tuple[int, int, PageState]]:
         """(run_start, run_end, state) for [start, end), clipped to the range."""
@@ -96,15 +114,46 @@ class PageRuns:
         """Clear flags on [start, end), and set any listed fields with them."""
         self._flags(start, end, frozenset(), frozenset(flags), changes)
 
+    def clear_flags_each(
+        self, ranges: Sequence[tuple[int, int]], *flags: str, **changes: Any
+    ) -> None:
+        """clear_flags() on many disjoint ranges given in pfn order, in one pass over the
+        runs: fragmenting a node takes thousands of blocks out of the buddy."""
+        self._apply_each(ranges, _flags_changed(frozenset(), frozenset(flags), changes))
+
     def _flags(
         self, start: int, end: int, more: frozenset[str], less: frozenset[str], changes: Any
     ) -> None:
-        key = ("flags", more, less, tuple(changes.items()))
+        self._apply(start, end, _flags_changed(more, less, changes))
 
-        def make(s: PageState) -> PageState:
-            return replace(s, flags=(s.flags | more) - less, **changes)
-
-        self._apply(start, end, lambda s: _transition(s, key, make))
+    def _apply_each(
+        self, ranges: Sequence[tuple[int, int]], fn: Callable[[PageState], PageState]
+    ) -> None:
+        """_apply() on each range: every stretch between two boundaries (of a run or of a
+        range) is in one run and wholly in a range or out of all, so it keeps its state or
+        takes fn's; equal neighbours coalesce as they are laid down."""
+        starts, states, last = self._starts, self._states, len(self._starts) - 1
+        ranges = [r for r in ranges if r[0] < r[1]]
+        bounds = sorted({*starts, *(pfn for r in ranges for pfn in r)})
+        changed: dict[int, PageState] = {}  # fn of each state met: the same few recur
+        out_starts: list[int] = []
+        out_states: list[PageState] = []
+        i = j = 0
+        for pfn in bounds:
+            while i < last and starts[i + 1] <= pfn:
+                i += 1
+            while j < len(ranges) and ranges[j][1] <= pfn:
+                j += 1
+            state = states[i]
+            if j < len(ranges) and ranges[j][0] <= pfn:
+                new = changed.get(id(state))  # interned and held by `states`: ids stay
+                if new is None:
+                    new = changed[id(state)] = fn(state)
+                state = new
+            if not out_states or out_states[-1] is not state:
+                out_starts.append(pfn)
+                out_states.append(state)
+        self._starts, self._states = out_starts, out_states
 
     def _apply(self, start: int, end: int, fn: Callable[[PageState], PageState]) -> None:
         """change() with an fn that returns interned states."""
@@ -136,7 +185,24 @@ class PageRuns:
 
     def count(self, start: int, end: int, test: Callable[[PageState], bool]) -> int:
         """How many pages of [start, end) pass test."""
-        return sum(e - s for s, e, state in self.runs(start, end) if test(state))
+        return self.counts(((start, end),), test)[0]
+
+    def counts(
+        self, ranges: Iterable[tuple[int, int]], test: Callable[[PageState], bool]
+    ) -> list[int]:
+        """count() of each range: an invariant counts every memmap block after every step."""
+        starts, states, last = self._starts, self._states, len(self._starts) - 1
+        found: list[int] = []
+        for start, end in ranges:
+            i = bisect_right(starts, start) - 1
+            total, lo = 0, start
+            while lo < end:  # each run from the one holding start, clipped to the range
+                hi = starts[i + 1] if i < last and starts[i + 1] < end else end
+                if test(states[i]):
+                    total += hi - lo
+                lo, i = hi, i + 1
+            found.append(total)
+        return found
 
     def __len__(self) -> int:
         """Number of runs (what the model's memory cost grows with)."""

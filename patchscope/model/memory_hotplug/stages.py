@@ -117,9 +117,10 @@ _DECISIONS: ContextVar[list[Decision] | None] = ContextVar("decisions", default=
 
 
 @contextmanager
-def recording() -> Iterator[list[Decision]]:
-    """Collect every series line the model evaluates inside the block, in order."""
-    found: list[Decision] = []
+def recording(found: list[Decision] | None = None) -> Iterator[list[Decision]]:
+    """Collect every series line the model evaluates inside the block, in order (after
+    those `found` holds already: a replay goes on where it left off)."""
+    found = [] if found is None else found
     token = _DECISIONS.set(found)
     try:
         yield found

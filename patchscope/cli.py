@@ -145,7 +145,7 @@ def _batch_args(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _hook_args(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from patchscope.hooks.install import HOOKS
+    from patchscope.hooks import HOOKS
 
     hook = sub.add_parser("hook", help="install, uninstall or run patchscope's git hooks")
     actions = hook.add_subparsers(dest="action", required=True)

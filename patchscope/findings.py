@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,6 +24,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable across runs and line shifts, so a baseline can mute one finding."""
+        import hashlib  # loads OpenSSL (milliseconds): only a run with findings pays for it
+
         key = "\0".join(
             [self.rule, str(self.patch or ""), self.file or "", self.entity or "", self.message]
         )

@@ -9,7 +9,8 @@ import sys
 from patchscope.code.model import Change, Definition, SeriesFacts
 from patchscope.commands.output import write_text
 from patchscope.errors import EXIT_CLEAN
-from patchscope.graph.build import area_of, guard_text
+from patchscope.graph.areas import area_of
+from patchscope.graph.build import guard_text
 from patchscope.pipeline import analyse
 from patchscope.printable import printable
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patchscope.checks.cexpr import CExprError, tokenize
+from patchscope.checks.ctokens import CExprError, tokenize
 from patchscope.checks.scope import images, quote, stages
 from patchscope.code.model import Definition, Reference, SeriesFacts
 from patchscope.code.tree import TreeFacts

@@ -72,6 +72,11 @@ def guards(lines: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(result)
 
 
+def guard_text(guard: Sequence[str]) -> str:
+    """One condition for a nest of #if blocks: they all must hold."""
+    return " && ".join(guard)
+
+
 def _join_continuations(lines: Sequence[str]) -> dict[int, str]:
     """Conditional directives by their first row, continuation lines joined."""
     found: dict[int, str] = {}

@@ -27,6 +27,7 @@ from patchscope.code.model import (
     Reference,
     SeriesFacts,
 )
+from patchscope.code.scan import guard_text
 from patchscope.diff.deps import Dependency
 from patchscope.graph.areas import area_of
 from patchscope.ingest.series import Series
@@ -48,11 +49,6 @@ _NODE_KIND = {
     "prototype": "prototype",
     "extern": "global",
 }
-
-
-def guard_text(guard: Sequence[str]) -> str:
-    """One condition for a nest of #if blocks: they all must hold."""
-    return " && ".join(guard)
 
 
 def crosses_arch_mm(area_a: str, area_b: str) -> bool:

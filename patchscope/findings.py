@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from patchscope.digest import sha256_hex
+
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
@@ -24,12 +26,10 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable across runs and line shifts, so a baseline can mute one finding."""
-        import hashlib  # loads OpenSSL (milliseconds): only a run with findings pays for it
-
         key = "\0".join(
             [self.rule, str(self.patch or ""), self.file or "", self.entity or "", self.message]
         )
-        return hashlib.sha256(key.encode()).hexdigest()[:16]
+        return sha256_hex(key.encode())[:16]
 
     def to_json(self) -> dict[str, object]:
         return {

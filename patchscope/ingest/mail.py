@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import hashlib
 import itertools
 import re
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 
 from patchscope import limits
+from patchscope.digest import sha256_hex
 from patchscope.errors import LimitError, MailError
 
 
@@ -342,7 +342,7 @@ def _all_ids(value: str) -> list[str]:
 
 
 def _synthetic_id(raw: bytes) -> str:
-    return f"patchscope-{hashlib.sha256(raw).hexdigest()[:24]}@local"
+    return f"patchscope-{sha256_hex(raw)[:24]}@local"
 
 
 def _iso_date(value: str) -> str | None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from patchscope import limits
+from patchscope.digest import sha256_hex
 from patchscope.errors import MailError, PatchscopeError, SourceError
 from patchscope.ingest import gitrange, lore
 from patchscope.ingest.mail import Mail, Person, read_mbox
@@ -120,7 +120,7 @@ def _diff_mail(path: Path, data: bytes) -> Mail:
     """A synthetic mail around a bare diff, its id derived from the content (stable runs)."""
     text = data.replace(b"\r\n", b"\n").decode("utf-8", errors="replace")
     return Mail(
-        message_id=f"diff-{hashlib.sha256(data).hexdigest()[:24]}@patchscope.local",
+        message_id=f"diff-{sha256_hex(data)[:24]}@patchscope.local",
         in_reply_to=None,
         references=(),
         sender=Person("", ""),

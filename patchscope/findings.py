@@ -14,6 +14,8 @@ SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem a check reports: rule, severity, message, where it is and the evidence."""
+
     rule: str
     severity: Severity
     message: str

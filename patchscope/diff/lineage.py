@@ -49,12 +49,16 @@ class Touch:
 
 @dataclass(frozen=True)
 class FileContent:
+    """A file of a replayed tree: its bytes and git mode."""
+
     data: bytes  # exactly what goes on disk
     mode: str  # git mode, "100644" or "100755"
 
 
 @dataclass(frozen=True)
 class Replay:
+    """A series replayed on a made-up base: both trees, and the lines each patch touches."""
+
     base: Mapping[str, FileContent]  # every file the series needs from the base tree
     tip: Mapping[str, FileContent]  # the same files after the whole series
     # (base and tip are empty when replay() was asked for the touches only)
@@ -249,6 +253,8 @@ class _Reader:
 
 @dataclass
 class _Replayer:
+    """The replay's state while the patches are applied one by one."""
+
     total: int
     state: dict[str, _File] = field(default_factory=dict)
     bases: dict[str, _Base] = field(default_factory=dict)

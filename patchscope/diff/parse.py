@@ -29,6 +29,8 @@ from patchscope.findings import Finding
 
 @dataclass(frozen=True)
 class ParsedDiff:
+    """A patch's diff read file by file, and what was malformed in it."""
+
     files: tuple[FileDiff, ...]
     findings: tuple[Finding, ...]  # rule "malformed-hunk" etc.; the patch number left None
     malformed: bool
@@ -289,6 +291,8 @@ def _hunk(uh: UnidiffHunk, line_in_mail: int) -> Hunk:
 
 @dataclass(frozen=True)
 class _HeaderInfo:
+    """What a file's `diff --git` header lines say: paths, status, blobs, similarity."""
+
     path: str
     old_path: str
     status: FileStatus

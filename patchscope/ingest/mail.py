@@ -22,6 +22,8 @@ from patchscope.errors import LimitError, MailError
 
 @dataclass(frozen=True)
 class Person:
+    """A display name (empty when none is given) and a mail address."""
+
     name: str
     email: str
 

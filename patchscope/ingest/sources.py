@@ -22,6 +22,8 @@ _BARE_DIFF = re.compile(rb"(diff --git |--- |Index: )")
 
 @dataclass(frozen=True)
 class Loaded:
+    """The mails a source gave, and what messages call it."""
+
     mails: tuple[Mail, ...]
     origin: str  # what was read, for messages: a path, a git range, a URL
     name: str | None  # the manifest's series name, when a manifest was given

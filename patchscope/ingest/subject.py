@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Subject:
+    """A mail's subject line taken apart: bracketed prefixes, version, N/M and title."""
+
     raw: str
     title: str  # without the bracketed prefixes and without Re:/Fwd:
     prefixes: tuple[str, ...]  # the bracket's words but N/M, e.g. ("RFC", "PATCH", "v2")

@@ -13,7 +13,9 @@ median CPU time (user + system) of its process, which a busy machine disturbs le
 A second table splits each patchscope run's CPU time three ways, from processes timed in
 the same rounds: the interpreter and its site packages (`python -c pass`), the imports a
 command's module makes (a process that only imports it, less the first), and the work
-(the command, less the second; lazy imports a run makes are work).
+(the command, less the second: its argument parser, the imports it makes lazily, the run,
+the git it starts and the interpreter's exit). The CPU of a child a command waits for is
+counted in the command's.
 """
 
 from __future__ import annotations

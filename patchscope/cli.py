@@ -7,7 +7,9 @@ pays for networkx or tree-sitter.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
+import gc
 import importlib
 import os
 import sys
@@ -17,6 +19,12 @@ from patchscope import limits
 from patchscope.errors import EXIT_BAD_INPUT, PatchscopeError
 
 FAIL_ON = ["error", "warning", "info", "never"]
+
+# The interpreter's last garbage collection at exit walks every object a run made (~4% of a
+# `stat`, 3% of a `check`): freezing them first skips that walk. Only objects in reference
+# cycles then go unfinalized; a command leaves none holding unwritten data (its files are
+# closed by `with`, and the interpreter flushes standard output and error itself).
+atexit.register(gc.freeze)
 
 
 def _source_args(parser: argparse.ArgumentParser, *, tree: bool = False) -> None:

@@ -35,6 +35,8 @@ class BaselineError(PatchscopeError):
 
 @dataclass(frozen=True)
 class Waiver:
+    """One muted finding of a baseline file: its fingerprint, why, and the rule if named."""
+
     fingerprint: str
     reason: str
     rule: str | None = None
@@ -42,6 +44,8 @@ class Waiver:
 
 @dataclass(frozen=True)
 class Baseline:
+    """The waivers of a baseline file, with the file they were read from."""
+
     path: Path
     waivers: tuple[Waiver, ...]
 

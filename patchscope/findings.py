@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
+
+from patchscope.digest import sha256_hex
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
@@ -13,6 +14,8 @@ SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem a check reports: rule, severity, message, where it is and the evidence."""
+
     rule: str
     severity: Severity
     message: str
@@ -28,7 +31,7 @@ class Finding:
         key = "\0".join(
             [self.rule, str(self.patch or ""), self.file or "", self.entity or "", self.message]
         )
-        return hashlib.sha256(key.encode()).hexdigest()[:16]
+        return sha256_hex(key.encode())[:16]
 
     def to_json(self) -> dict[str, object]:
         return {

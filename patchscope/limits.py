@@ -28,6 +28,8 @@ MiB = 1 << 20
 
 @dataclass(frozen=True)
 class Limits:
+    """How much input a command takes and how long it may run: one flag each (add_flags)."""
+
     # Bytes read from one source: a file, a folder's files together, a git range's
     # format-patch output, a lore thread (decompressed).
     max_input_bytes: int = 256 * MiB

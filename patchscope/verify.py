@@ -18,6 +18,8 @@ from patchscope.ingest.series import Patch, Series
 
 @dataclass(frozen=True)
 class Verified:
+    """A series with what it claims checked: composed diff, cover diffstat, dependencies."""
+
     series: Series
     composed: Composed | None  # None when the patches could not be composed
     cover_ok: bool | None  # None when there is no cover letter diffstat to check

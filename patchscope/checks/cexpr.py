@@ -4,68 +4,26 @@ Written by hand: pycparser needs preprocessed, complete translation units and
 tree-sitter gives a syntax tree but no values; neither evaluates a kernel
 constant expression with C's integer types (int/long/unsigned long widths,
 literal suffixes, the usual arithmetic conversions, unsigned wrap). This module
-is that small evaluator: tokenize, parse with C's precedence and associativity
+is that small evaluator: tokenize (ctokens.py), parse with C's precedence and associativity
 into frozen nodes, then compute a value with its C type.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from patchscope.errors import PatchscopeError
-
-
-class CExprError(PatchscopeError):
-    """Text that is not a C expression this evaluator understands."""
-
-
-# What reading a fragment may raise: text no C, or nesting deeper than Python recurses.
-UNREADABLE = (CExprError, RecursionError)
+# The tokenizer has a module of its own, light enough for checks that only tokenize; the
+# evaluator's users find its names here too.
+from patchscope.checks.ctokens import UNREADABLE as UNREADABLE
+from patchscope.checks.ctokens import CExprError as CExprError
+from patchscope.checks.ctokens import is_identifier as is_identifier
+from patchscope.checks.ctokens import scan as scan
+from patchscope.checks.ctokens import tokenize as tokenize
 
 
 class NotConstant(CExprError):
     """An expression whose value depends on something other than constants."""
-
-
-# --- tokens -----------------------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+|/\*.*?\*/|//[^\n]*)
-  | (?P<number>(?:0[xX][0-9a-fA-F']+|0[bB][01']+|\d[\d']*)[uUlL]*)
-  | (?P<ident>[A-Za-z_]\w*)
-  | (?P<string>"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')
-  | (?P<punct>\.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#
-        |[-+*/%&|^]=|[-+*/%&|^~!<>=?:,;.()\[\]{}\#])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-def tokenize(text: str) -> tuple[str, ...]:
-    """C tokens of `text` without whitespace and comments; raises CExprError on a stray byte."""
-    return tuple(token for token, _ in scan(text))
-
-
-def scan(text: str, *, lenient: bool = False) -> Iterator[tuple[str, int]]:
-    """(token, offset) pairs; `lenient` steps over what is no C token (prose in a fragment)."""
-    pos = 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None:
-            if not lenient:
-                raise CExprError(f"cannot tokenize {text[pos : pos + 20]!r}")
-            pos += 1
-            continue
-        if match.lastgroup != "space":
-            yield match.group(), pos
-        pos = match.end()
-
-
-def is_identifier(token: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z_]\w*", token))
 
 
 # --- C integer types on LP64 ------------------------------------------------------------

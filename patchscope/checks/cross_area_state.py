@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from patchscope.checks.cexpr import CExprError, tokenize
+from patchscope.checks.ctokens import CExprError, tokenize
 from patchscope.checks.scope import images, quote, stages
 from patchscope.code.model import Definition, Reference, SeriesFacts
 from patchscope.code.tree import TreeFacts
 from patchscope.findings import Finding
-from patchscope.graph.build import area_of
+from patchscope.graph.areas import area_of
 from patchscope.ingest.series import Series
 
 RULE = "cross-area-state"

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from patchscope.checks.scope import Shown, Stage, guard_set, negate, quote, shown_by_name, stages
 from patchscope.code.model import Definition, Reference, SeriesFacts
+from patchscope.code.scan import guard_text
 from patchscope.code.tree import TreeFacts
 from patchscope.findings import Finding
-from patchscope.graph.build import guard_text
 from patchscope.ingest.series import Series
 
 RULE = "guard-mismatch"

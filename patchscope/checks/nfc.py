@@ -80,9 +80,13 @@ def compare_patch(
         mapping.get(s.key, s.key) for b, a in per_hunk for s in (*b, *a) if s.kind == "assign"
     }
     tainted |= _addressed(per_hunk)
+    declared = _Declared()
     out: list[Comparison] = []
     for (fd, hunk), (olds, news), (all_b, all_a) in zip(hunks, per_hunk, shown, strict=True):
-        local = (_local(before_k, fd, hunk, "-").renamed(mapping), _local(after_k, fd, hunk, "+"))
+        local = (
+            _local(before_k, fd, hunk, "-", declared).renamed(mapping),
+            _local(after_k, fd, hunk, "+", declared),
+        )
         pairs, lone = _pair(olds, news, mapping)
         for b, a in pairs:
             reach = (
@@ -197,16 +201,26 @@ def _addressed(per_hunk: list[tuple[list[Stmt], list[Stmt]]]) -> set[str]:
     return found
 
 
-def _local(known: Knowledge, fd: FileDiff, hunk: Hunk, kind: str) -> Knowledge:
+class _Declared:
+    """The declarations each hunk side shows, read once per patch: every hunk of a file
+    asks for all the file's hunks."""
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[int, str], dict[str, CType | None]] = {}
+
+    def __call__(self, hunk: Hunk, kind: str) -> dict[str, CType | None]:
+        key = (id(hunk), kind)  # the hunks outlive the patch's comparison
+        if key not in self._read:
+            shown = (hl.text for hl in hunk.lines if hl.kind in (" ", kind))
+            self._read[key] = declarations(hunk.section + "\n" + "\n".join(shown))
+        return self._read[key]
+
+
+def _local(known: Knowledge, fd: FileDiff, hunk: Hunk, kind: str, declared: _Declared) -> Knowledge:
     """The side's knowledge with the declarations the file's hunks show, its own first."""
     local = known.copy()
     for shown in (*(h for h in fd.hunks if h is not hunk), hunk):
-        text = (
-            shown.section
-            + "\n"
-            + "\n".join(hl.text for hl in shown.lines if hl.kind in (" ", kind))
-        )
-        local.types.update(declarations(text))
+        local.types.update(declared(shown, kind))
     return local
 
 

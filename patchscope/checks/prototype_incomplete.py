@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from patchscope.checks.cexpr import CExprError, tokenize
+from patchscope.checks.ctokens import CExprError, tokenize
 from patchscope.checks.scope import Stage, quote, stages
 from patchscope.code.callers import Shape, Site, signature_shape
 from patchscope.code.model import Change, Definition, Reference, SeriesFacts

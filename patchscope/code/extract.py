@@ -187,6 +187,8 @@ def _follows_bare_type(hint: str, lines: Sequence[str]) -> bool:
 
 @dataclass(frozen=True)
 class _Scope:
+    """The function a body belongs to, and the names local to it."""
+
     function: str | None  # None in a body whose function the hint does not name
     locals: frozenset[str]
 
@@ -206,6 +208,8 @@ class _Carried:
 
 @dataclass
 class _PieceReader:
+    """One piece's definitions, references and assignments, from one parse."""
+
     path: str
     piece: Piece
     carried: _Carried

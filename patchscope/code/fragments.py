@@ -18,6 +18,8 @@ C_SUFFIXES = (".c", ".h")
 
 @dataclass(frozen=True)
 class Piece:
+    """A run of consecutive lines of one side of a file, as the hunks show it."""
+
     start: int  # the real line number of lines[0]
     lines: tuple[str, ...]
     changed: frozenset[int]  # lines this side changes: '-' lines before, '+' lines after
@@ -30,6 +32,8 @@ class Piece:
 
 @dataclass(frozen=True)
 class Fragment:
+    """One side of one file, in the pieces its hunks show."""
+
     path: str
     side: Side
     pieces: tuple[Piece, ...]

@@ -85,6 +85,8 @@ class Change:
 
 @dataclass(frozen=True)
 class PatchFacts:
+    """One patch's code facts: both images of the code it touches, and its changes."""
+
     number: int
     before: Image
     after: Image
@@ -93,4 +95,6 @@ class PatchFacts:
 
 @dataclass(frozen=True)
 class SeriesFacts:
+    """The code facts of a series: one PatchFacts per patch."""
+
     patches: tuple[PatchFacts, ...]

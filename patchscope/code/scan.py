@@ -72,6 +72,11 @@ def guards(lines: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(result)
 
 
+def guard_text(guard: Sequence[str]) -> str:
+    """One condition for a nest of #if blocks: they all must hold."""
+    return " && ".join(guard)
+
+
 def _join_continuations(lines: Sequence[str]) -> dict[int, str]:
     """Conditional directives by their first row, continuation lines joined."""
     found: dict[int, str] = {}
@@ -157,8 +162,24 @@ def _starts_in_comment(text: str) -> bool:
     return bool(_COMMENT_MIDDLE.match(first))
 
 
+# What the scan stops at, one match each: a newline, a comment (to its close or the end),
+# a literal (to its closing quote, or up to its line's end when unclosed; a backslash
+# escapes the next character, a newline too), a bracket, or a run of other code.
+_TOKEN = re.compile(
+    r"""
+    (?P<newline>\n)
+  | (?P<block>/\*.*?(?:\*/|\Z))
+  | (?P<line>//[^\n]*)
+  | (?P<literal>"(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?)
+  | (?P<bracket>[{}()])
+  | (?P<code>/|[^\s/"'{}()]+)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
 class _Scanner:
-    """One pass over the text, tracking comment/string state and bracket depths."""
+    """One pass over the text by tokens: comments and literals skipped, bracket depths kept."""
 
     def __init__(self, text: str, in_comment: bool) -> None:
         self.text = text
@@ -172,32 +193,27 @@ class _Scanner:
         self.outer_close_depth: int | None = None
 
     def run(self) -> None:
-        text, i, row = self.text, 0, 0
-        while i < len(text):
-            ch = text[i]
-            if ch == "\n":
+        text, start, row = self.text, 0, 0
+        if self.in_comment:  # the fragment starts inside a comment: up to its close
+            close = text.find("*/")
+            start = len(text) if close == -1 else close + 2
+            self.in_comment = close == -1
+            row = text.count("\n", 0, start)
+        for token in _TOKEN.finditer(text, start):
+            kind = token.lastgroup
+            if kind == "newline":
                 row += 1
-            elif self.in_comment:
-                if text.startswith("*/", i):
-                    self.in_comment = False
-                    i += 1
-            elif text.startswith("/*", i):
-                self.in_comment = True
-                i += 1
-            elif text.startswith("//", i):
-                i = text.find("\n", i) - 1 if "\n" in text[i:] else len(text)
-            elif not ch.isspace():
-                i, row = self._code(i, row)
-            i += 1
+            elif kind == "block":
+                row += token.group().count("\n")
+                self.in_comment = not token.group().endswith("*/", 2)
+            elif kind != "line":
+                self._code(token.start(), token.group()[0], row)
 
-    def _code(self, i: int, row: int) -> tuple[int, int]:
-        """One code character (or a whole literal); returns the last index it used."""
-        ch = self.text[i]
+    def _code(self, i: int, ch: str, row: int) -> None:
+        """Code starting with `ch` at `i` (a bracket, a literal or a run of other code)."""
         self.code_rows.add(row)
         if self.close_row is not None and self.after_close is None:
             self.after_close = ch
-        if ch in "\"'":
-            return self._literal(i, ch), row
         if ch == "{":
             self.brace += 1
         elif ch == "}":
@@ -212,12 +228,3 @@ class _Scanner:
             self.paren -= 1
             if self.paren == -1 and self.close_row is None and self.min_brace == 0:
                 self.close_row = row
-        return i, row
-
-    def _literal(self, i: int, quote: str) -> int:
-        j = i + 1
-        while j < len(self.text) and self.text[j] not in (quote, "\n"):
-            j += 2 if self.text[j] == "\\" else 1
-        if j < len(self.text) and self.text[j] == "\n":
-            return j - 1  # an unclosed literal ends with its line
-        return min(j, len(self.text) - 1)

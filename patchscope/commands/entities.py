@@ -7,9 +7,10 @@ import json
 import sys
 
 from patchscope.code.model import Change, Definition, SeriesFacts
+from patchscope.code.scan import guard_text
 from patchscope.commands.output import write_text
 from patchscope.errors import EXIT_CLEAN
-from patchscope.graph.build import area_of, guard_text
+from patchscope.graph.areas import area_of
 from patchscope.pipeline import analyse
 from patchscope.printable import printable
 

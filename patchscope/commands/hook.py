@@ -7,7 +7,8 @@ from pathlib import Path
 
 from patchscope.cli import FAIL_ON
 from patchscope.errors import EXIT_CLEAN
-from patchscope.hooks.install import HOOKS, install, uninstall
+from patchscope.hooks import HOOKS
+from patchscope.hooks.install import install, uninstall
 
 
 def main(args: argparse.Namespace) -> int:

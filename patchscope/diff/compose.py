@@ -31,6 +31,8 @@ _IN_MEMORY_MAX = 8 << 20
 
 @dataclass(frozen=True)
 class Composed:
+    """The series composed into one diff: git's diffstat of it, lines changed twice."""
+
     diffstat: Diffstat  # what `git diff --stat BASE..TIP` would count
     # path -> descriptions of lines one patch added and a later patch changed again,
     # e.g. "mm/sparse.c:812 added by 3/4, changed by 4/4"

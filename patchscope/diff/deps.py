@@ -16,6 +16,8 @@ _ABBREV = 7  # git's shortest abbreviation of an object id
 
 @dataclass(frozen=True)
 class Reason:
+    """Why a patch needs an earlier one: a blob it starts from, context or removed lines."""
+
     kind: ReasonKind  # blob: pre-image blob is an earlier post-image; context/removed: lines
     file: str
     detail: str
@@ -23,6 +25,8 @@ class Reason:
 
 @dataclass(frozen=True)
 class Dependency:
+    """A patch that does not apply without an earlier one, and why."""
+
     patch: int
     depends_on: int
     reasons: tuple[Reason, ...]

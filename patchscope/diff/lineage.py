@@ -49,12 +49,16 @@ class Touch:
 
 @dataclass(frozen=True)
 class FileContent:
+    """A file of a replayed tree: its bytes and git mode."""
+
     data: bytes  # exactly what goes on disk
     mode: str  # git mode, "100644" or "100755"
 
 
 @dataclass(frozen=True)
 class Replay:
+    """A series replayed on a made-up base: both trees, and the lines each patch touches."""
+
     base: Mapping[str, FileContent]  # every file the series needs from the base tree
     tip: Mapping[str, FileContent]  # the same files after the whole series
     # (base and tip are empty when replay() was asked for the touches only)
@@ -131,9 +135,12 @@ def _touch_runs(touches: Iterable[Touch]) -> list[list[Touch]]:
 
 
 # --- the replay state ------------------------------------------------------------------
+# Its classes are told apart by identity (eq=False), and the workers hold too much to print
+# usefully (repr=False): dataclass writes fewer methods, each compiled from source at
+# import (about 1M instructions each, start-up a reviewer feels).
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Added:
     """A line a patch added; identity matters, two equal texts are two lines."""
 
@@ -147,7 +154,7 @@ _Line = int | _Added
 _Item = _Line | range
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Base:
     """What the series reveals of one base file."""
 
@@ -160,7 +167,7 @@ class _Base:
     binary: bytes | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _File:
     """One file's current state; past `items` come base lines from `next_base` on."""
 
@@ -179,7 +186,7 @@ class _File:
         return [*self.items, range(self.next_base, length + 1)]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Reader:
     """Walks a file's old items into a new list: whole items in bulk, lines one by one.
 
@@ -247,8 +254,10 @@ class _Reader:
         return self.out, self.out_widths
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Replayer:
+    """The replay's state while the patches are applied one by one."""
+
     total: int
     state: dict[str, _File] = field(default_factory=dict)
     bases: dict[str, _Base] = field(default_factory=dict)
@@ -339,7 +348,7 @@ class _Replayer:
             raise ReplayError(f"{where}: line {hl.old_no} reads {hl.text!r}, but {shown}")
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _HunkPlacer:
     """Places one file diff's hunks on the file's current state, in one pass."""
 
@@ -391,7 +400,7 @@ class _HunkPlacer:
 # --- writing the base and tip trees ----------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Renderer:
     """Turns the replayed state into file contents.
 

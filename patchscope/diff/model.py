@@ -11,6 +11,8 @@ FileStatus = Literal["modified", "added", "deleted", "renamed", "copied"]
 
 @dataclass(frozen=True)
 class HunkLine:
+    """One line of a hunk, with its numbers in the pre- and post-image."""
+
     kind: Literal[" ", "+", "-"]
     text: str  # without the leading kind character and without the newline
     old_no: int | None  # line number in the pre-image (None for '+')
@@ -19,6 +21,8 @@ class HunkLine:
 
 @dataclass(frozen=True)
 class Hunk:
+    """One `@@` hunk of a file's diff, as the mail shows it."""
+
     old_start: int
     old_len: int
     new_start: int
@@ -30,6 +34,8 @@ class Hunk:
 
 @dataclass(frozen=True)
 class FileDiff:
+    """What one patch does to one file: status, counts, blobs, modes and hunks."""
+
     path: str  # the post-image path; the pre-image path for a deleted file
     old_path: str  # the pre-image path (equal to path but for renames and copies)
     status: FileStatus
@@ -64,6 +70,8 @@ class FileDiff:
 
 @dataclass(frozen=True)
 class Diffstat:
+    """A diffstat's numbers: files, insertions, deletions, changed lines per file."""
+
     files: int
     insertions: int
     deletions: int

@@ -29,6 +29,8 @@ from patchscope.findings import Finding
 
 @dataclass(frozen=True)
 class ParsedDiff:
+    """A patch's diff read file by file, and what was malformed in it."""
+
     files: tuple[FileDiff, ...]
     findings: tuple[Finding, ...]  # rule "malformed-hunk" etc.; the patch number left None
     malformed: bool
@@ -43,7 +45,7 @@ _C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 3
 _DEV_NULL = "/dev/null"
 
 
-@dataclass
+@dataclass(eq=False)  # a worker: told apart by identity
 class _HunkSpan:
     """Where one hunk lies in the text, what its header claims and what was found."""
 
@@ -54,7 +56,7 @@ class _HunkSpan:
     truncated: bool  # the text ended before the header's counts were reached
 
 
-@dataclass
+@dataclass(eq=False)  # a worker: told apart by identity
 class _Block:
     """One file's part of the diff: its header lines, then its hunks."""
 
@@ -289,6 +291,8 @@ def _hunk(uh: UnidiffHunk, line_in_mail: int) -> Hunk:
 
 @dataclass(frozen=True)
 class _HeaderInfo:
+    """What a file's `diff --git` header lines say: paths, status, blobs, similarity."""
+
     path: str
     old_path: str
     status: FileStatus

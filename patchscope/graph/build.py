@@ -27,7 +27,9 @@ from patchscope.code.model import (
     Reference,
     SeriesFacts,
 )
+from patchscope.code.scan import guard_text
 from patchscope.diff.deps import Dependency
+from patchscope.graph.areas import area_of
 from patchscope.ingest.series import Series
 
 if TYPE_CHECKING:
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
     from patchscope.code.callers import Site
     from patchscope.code.tree import TreeFacts
 
-UNKNOWN = "unknown"
 
 # Definition kinds -> node kind; declarations (prototype, extern) point at what they declare.
 _NODE_KIND = {
@@ -48,22 +49,6 @@ _NODE_KIND = {
     "prototype": "prototype",
     "extern": "global",
 }
-_TOP_AREAS = ("mm", "include", "drivers", "kernel")
-
-
-def area_of(path: str) -> str:
-    """The part of the kernel a path lies in, the unit reviewers and maintainers think in."""
-    if not path:
-        return UNKNOWN
-    parts = path.split("/")
-    if parts[0] == "arch" and len(parts) > 2:
-        return f"arch/{parts[1]}"
-    return parts[0] if parts[0] in _TOP_AREAS and len(parts) > 1 else "other"
-
-
-def guard_text(guard: Sequence[str]) -> str:
-    """One condition for a nest of #if blocks: they all must hold."""
-    return " && ".join(guard)
 
 
 def crosses_arch_mm(area_a: str, area_b: str) -> bool:

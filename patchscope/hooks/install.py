@@ -14,7 +14,6 @@ from pathlib import Path
 
 from patchscope.errors import PatchscopeError
 
-HOOKS = ("pre-push", "pre-commit", "commit-msg")
 MARKER = "# patchscope-hook:"
 # what git passes each hook on its command line (pre-push also gets the refs on stdin)
 _ARGS = {"pre-push": '"$1" "$2"', "pre-commit": "", "commit-msg": '"$1"'}

@@ -57,6 +57,8 @@ _FORMAT_OPTIONS = (
 
 @dataclass(frozen=True)
 class GitRange:
+    """A `git:PATH@BASE..TIP` source: the repository and the range."""
+
     path: str
     base: str
     tip: str

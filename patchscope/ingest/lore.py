@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from patchscope import __version__, limits
+from patchscope.digest import sha256_hex
 from patchscope.errors import LimitError, SourceError
 
 DEFAULT_BASE = "https://lore.kernel.org/all"
@@ -58,7 +58,7 @@ def cache_path(msgid: str) -> Path:
     """One file per thread; percent-quoting keeps '/' out and distinct ids distinct."""
     name = urllib.parse.quote(msgid, safe="@+=-._")
     if len(name) > 200:  # stay well under the usual 255-byte file-name limit
-        name = hashlib.sha256(msgid.encode()).hexdigest()
+        name = sha256_hex(msgid.encode())
     return cache_dir() / "lore" / f"{name}.mbox"
 
 

@@ -19,6 +19,8 @@ LORE = "lore"  # download the thread of the manifest's message-id
 
 @dataclass(frozen=True)
 class Manifest:
+    """A series manifest (.toml): name, message-id, where to read it, its model."""
+
     path: Path
     name: str
     message_id: str  # without angle brackets

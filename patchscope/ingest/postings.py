@@ -41,6 +41,8 @@ class Sent:
 
 @dataclass(frozen=True)
 class Posting:
+    """One posting of a series in an archive: a cover and patches sent together."""
+
     lead: Sent  # the cover, else the lowest-numbered patch (the first sent of equals)
     version: int  # the cover's when there is one
     members: tuple[Sent, ...]  # the cover and the patches, in archive order
@@ -75,8 +77,10 @@ def latest_posting(postings: Sequence[Posting]) -> Posting:
     return max(postings, key=lambda p: (p.lead.mail.date if dated else "", p.position))
 
 
-@dataclass
+@dataclass(eq=False)  # a worker: told apart by identity
 class _Growing:
+    """A posting while its members are gathered."""
+
     members: list[tuple[int, Sent]]  # (archive position, mail)
     numbers: set[int]  # 0 once it has a cover
     extras: list[str]

@@ -21,6 +21,8 @@ class GivenTrailer:
 
 @dataclass(frozen=True)
 class Patch:
+    """One patch of a series: who sent it, its message and trailers, its diff and diffstats."""
+
     number: int
     total: int
     subject: Subject
@@ -41,6 +43,8 @@ class Patch:
 
 @dataclass(frozen=True)
 class Cover:
+    """The cover letter (patch 0/M) of a series."""
+
     message_id: str
     subject: Subject
     author: Person
@@ -62,6 +66,8 @@ class QuoteLocation:
 
 @dataclass(frozen=True)
 class Reply:
+    """A mail answering the series: who, to which patch, the trailers it gives."""
+
     message_id: str
     author: Person
     in_reply_to: str | None
@@ -74,6 +80,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class Series:
+    """A series assembled from its mails: cover, patches in order, replies, findings."""
+
     name: str
     title: str
     version: int

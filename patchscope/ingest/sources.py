@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patchscope import limits
+from patchscope.digest import sha256_hex
 from patchscope.errors import MailError, PatchscopeError, SourceError
-from patchscope.ingest import gitrange, lore
+from patchscope.ingest import gitrange
 from patchscope.ingest.mail import Mail, Person, read_mbox
-from patchscope.ingest.manifest import CACHE, LORE, Manifest, read_manifest
+
+if TYPE_CHECKING:
+    from patchscope.ingest.manifest import Manifest
 
 MAIL_SUFFIXES = (".patch", ".eml", ".mbox")
 
@@ -22,6 +25,8 @@ _BARE_DIFF = re.compile(rb"(diff --git |--- |Index: )")
 
 @dataclass(frozen=True)
 class Loaded:
+    """The mails a source gave, and what messages call it."""
+
     mails: tuple[Mail, ...]
     origin: str  # what was read, for messages: a path, a git range, a URL
     name: str | None  # the manifest's series name, when a manifest was given
@@ -29,14 +34,21 @@ class Loaded:
 
 
 def load(source: str, *, offline: bool = False) -> Loaded:
-    """Read SOURCE as the first kind it can be: git range, directory, manifest, file, lore id."""
+    """Read SOURCE as the first kind it can be: git range, directory, manifest, file, lore id.
+
+    The manifest and lore modules load only for a source that needs them: most runs
+    read a file."""
     if source.startswith(gitrange.PREFIX):
         return _load_git(source)
     path = Path(source)
     if path.is_dir() or path.is_file():
         if path.suffix == ".toml" and path.is_file():
+            from patchscope.ingest.manifest import read_manifest
+
             return _load_manifest(read_manifest(path), offline=offline)
         return Loaded(_read_path(path), source, None, None)
+    from patchscope.ingest import lore
+
     msgid = lore.as_message_id(source)
     if msgid is None:
         raise SourceError(f"no such file or directory: {source}")
@@ -65,6 +77,9 @@ def _load_manifest(manifest: Manifest, *, offline: bool) -> Loaded:
 
 
 def _load_entry(manifest: Manifest, entry: str, *, offline: bool) -> Loaded:
+    from patchscope.ingest import lore
+    from patchscope.ingest.manifest import CACHE, LORE
+
     msgid = manifest.message_id
     if entry == CACHE:
         return _load_thread(msgid, lore.cached_thread(msgid), manifest.name)
@@ -120,7 +135,7 @@ def _diff_mail(path: Path, data: bytes) -> Mail:
     """A synthetic mail around a bare diff, its id derived from the content (stable runs)."""
     text = data.replace(b"\r\n", b"\n").decode("utf-8", errors="replace")
     return Mail(
-        message_id=f"diff-{hashlib.sha256(data).hexdigest()[:24]}@patchscope.local",
+        message_id=f"diff-{sha256_hex(data)[:24]}@patchscope.local",
         in_reply_to=None,
         references=(),
         sender=Person("", ""),

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Subject:
+    """A mail's subject line taken apart: bracketed prefixes, version, N/M and title."""
+
     raw: str
     title: str  # without the bracketed prefixes and without Re:/Fwd:
     prefixes: tuple[str, ...]  # the bracket's words but N/M, e.g. ("RFC", "PATCH", "v2")
@@ -38,7 +40,7 @@ _RFC_WORD = re.compile(r"rfc(-?v\d+)?", re.IGNORECASE)
 _RESEND_WORD = re.compile(r"resend", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(eq=False)  # a worker: told apart by identity
 class _Prefix:
     """What the bracket words said so far, while the subject is being read."""
 

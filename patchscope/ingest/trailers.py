@@ -16,6 +16,8 @@ from patchscope.ingest.mail import DIFF_START, Person, parse_person
 
 @dataclass(frozen=True)
 class Trailer:
+    """One `Name-by: value` trailer line of a message."""
+
     name: str  # canonical spelling: "Signed-off-by", "Tested-by", "Reviewed-by", ...
     value: str  # as written, trimmed
     person: Person | None  # parsed from value when it is "Name <mail>"
@@ -23,6 +25,8 @@ class Trailer:
 
 @dataclass(frozen=True)
 class CommitRef:
+    """A commit a message quotes as `31bc3858ea3e ("title")`."""
+
     sha: str  # as quoted, lower case, 12+ hex digits
     title: str  # the quoted title inside ("...")
 

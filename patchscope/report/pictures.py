@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from patchscope.graph.build import UNKNOWN
+from patchscope.graph.areas import UNKNOWN
 from patchscope.graph.export import to_svg
 from patchscope.graph.query import touched
 from patchscope.graph.render import GraphvizError

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from patchscope.checks.run import CHECKS, run_checks
@@ -40,3 +43,41 @@ def test_findings_of_several_checks_in_one_sorted_list(tmp_path: Path) -> None:
         ("macro-precedence", "mm/hpflags.c"),
     ]
     assert list(found) == sort_findings(found)
+
+
+def _loaded_by_check(source: Path) -> set[str]:
+    """The patchscope.checks modules a fresh `patchscope check --no-model` run has loaded."""
+    top = Path(__file__).resolve().parents[2]
+    script = (
+        "import sys, contextlib, io\n"
+        "from patchscope.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['check', '--offline', '--no-model', '--json', {str(source)!r}])\n"
+        "print('\\n'.join(m for m in sys.modules if m.startswith('patchscope.checks.')))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(top)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+SOLVER_SIDE = {"patchscope.checks.claim_judge", "patchscope.checks.macro_judge"}
+
+
+def test_the_comparing_side_loads_only_for_a_claim_or_a_macro(tmp_path: Path) -> None:
+    """Start-up: a series that claims nothing and shows no macro never loads the C
+    evaluator; one that claims a cleanup, or one that defines a macro, does."""
+    base = {"mm/hp.c": "int hp_limit(int n)\n{\n\treturn n + 1;\n}\n"}
+    change = {"mm/hp.c": "int hp_limit(int n)\n{\n\treturn n + 2;\n}\n"}
+    plain = make_series(tmp_path / "plain", base, [("mm: raise the limit", change)])
+    loaded = _loaded_by_check(plain.patch_dir)
+    assert "patchscope.checks.run" in loaded
+    assert not loaded & (SOLVER_SIDE | {"patchscope.checks.cexpr", "patchscope.checks.nfc"})
+
+    claimed = make_series(tmp_path / "claimed", base, [("mm: clean up hp_limit", change)])
+    loaded = _loaded_by_check(claimed.patch_dir)
+    assert {"patchscope.checks.claim_judge", "patchscope.checks.cexpr"} <= loaded
+
+    macro = {"mm/hp.c": "#define HP_STEP 2\n" + change["mm/hp.c"]}
+    shown = make_series(tmp_path / "macro", base, [("mm: name the step", macro)])
+    assert "patchscope.checks.macro_judge" in _loaded_by_check(shown.patch_dir)

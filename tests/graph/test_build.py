@@ -8,7 +8,8 @@ import networkx as nx
 import pytest
 
 from patchscope.code.model import Assignment, Image
-from patchscope.graph.build import area_of, build_graph
+from patchscope.graph.areas import area_of
+from patchscope.graph.build import build_graph
 from tests.graph.handmade import ARM, DEPENDENCIES, DRV, FACTS, HDR, MM, SERIES, X86
 
 

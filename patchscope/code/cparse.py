@@ -24,6 +24,11 @@ def parse(text: str) -> Tree:
     return _parser().parse(text.encode())
 
 
+def parse_alone(text: str) -> Node:
+    """The root of a text parsed once and not kept (a stretch of a file, not worth caching)."""
+    return _parser().parse(text.encode()).root_node
+
+
 def node_text(node: Node) -> str:
     return (node.text or b"").decode(errors="replace")
 

@@ -205,3 +205,31 @@ def test_a_line_that_is_not_utf8_is_read_alike_from_both_trees(tmp_path: Path) -
         found.append(sites(["target"], tree, place([], tree.read), {}))
     assert found[0] == found[1]
     assert [(s.kind, s.line, s.function) for s in found[0]] == [("call", 3, "f")]
+
+
+def test_each_site_is_read_from_the_definition_around_it(tmp_path: Path) -> None:
+    # stretches end at column-0 closing braces; the one cut inside #ifdef does not parse
+    # alone (a lone #endif), so that file is parsed whole for it
+    root = tmp_path / "t"
+    (root / "mm").mkdir(parents=True)
+    (root / "mm" / "m.c").write_text(
+        "static const struct ops o = {\n\t.fn = target,\n};\n"
+        "int target(int a);\n"
+        "#ifdef CONFIG_X\n"
+        "void one(void)\n{\n\ttarget(1);\n}\n"
+        "void two(void)\n{\n\tint x = target(2) + target(3);\n}\n"
+        "#endif\n"
+        "int target(int a)\n{\n\treturn a;\n}\n"
+        "void three(void)\n{\n\tif (x)\n\t\ttarget(4);\n}\n"
+    )
+    tree = open_tree(str(root))
+    found = sites(["target"], tree, place([], tree.read), {"target": Shape("int", ("int",), False)})
+    assert [(s.line, s.kind, s.function, s.carries) for s in found] == [
+        (2, "reference", None, None),
+        (4, "declaration", None, True),
+        (8, "call", "one", True),
+        (12, "call", "two", True),
+        (12, "call", "two", True),
+        (15, "definition", "target", True),
+        (22, "call", "three", True),
+    ]

@@ -27,7 +27,6 @@ from patchscope.ingest.series import Series
 if TYPE_CHECKING:
     from patchscope.code.tree import Tree
 
-_ENTRY = re.compile(r"([A-Z]):\s*(.*?)\s*$")
 _ADDRESS = re.compile(r"[^\s<>\"()]+@[^\s<>\"()]+")
 _ROLES = {"M": "maintainer", "L": "list"}
 _WILDCARD = re.compile(r"[*?]")
@@ -71,11 +70,16 @@ def parse_maintainers(text: str) -> tuple[Section, ...]:
     first line (when not an entry) the title. The prose above the list has none."""
     sections: list[Section] = []
     for block in _blocks(text.split("\n")):
-        entries = tuple(Entry(m[1], m[2]) for m in map(_ENTRY.fullmatch, block) if m)
+        entries = tuple(Entry(line[0], line[2:].strip()) for line in block if _is_entry(line))
         if entries:
-            title = block[0].strip() if not _ENTRY.fullmatch(block[0]) else ""
+            title = block[0].strip() if not _is_entry(block[0]) else ""
             sections.append(Section(title, entries))
     return tuple(sections)
+
+
+def _is_entry(line: str) -> bool:
+    """`L:` and its value: an upper-case ASCII letter and a colon (no regex: 20,000 lines)."""
+    return line[1:2] == ":" and "A" <= line[0] <= "Z"
 
 
 def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:

@@ -91,6 +91,16 @@ RULES = [
 ]
 
 
+def test_an_entry_is_a_capital_a_colon_and_its_value_trimmed() -> None:
+    text = "ODD\nM:\t Ann <a@x.org> \r\nlow: not an entry\n\u00c4: nor this\nF:\tmm/\n"
+    (section,) = parse_maintainers(text)
+    assert section.title == "ODD"
+    assert [(e.letter, e.value) for e in section.entries] == [("M", "Ann <a@x.org>"), ("F", "mm/")]
+    (untitled,) = parse_maintainers("F: mm/\nX: mm/x.c\n")
+    assert untitled.title == ""
+    assert untitled.values("X") == ("mm/x.c",)
+
+
 @pytest.mark.parametrize(("entries", "path", "covered"), RULES)
 def test_file_patterns_follow_the_documented_rules(
     entries: list[str], path: str, covered: bool

@@ -213,8 +213,8 @@ def test_a_line_that_is_not_utf8_is_read_alike_from_both_trees(tmp_path: Path) -
 
 
 def test_each_site_is_read_from_the_definition_around_it(tmp_path: Path) -> None:
-    # stretches end at column-0 closing braces; the one cut inside #ifdef does not parse
-    # alone (a lone #endif), so that file is parsed whole for it
+    # stretches end at column-0 closing braces; the one that opens #ifdef without its
+    # #endif does not parse alone, so the file is parsed whole for line 8
     tree = _tree_with(
         tmp_path,
         "mm/m.c",

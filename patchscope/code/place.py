@@ -95,10 +95,15 @@ def _snapshot(number: int, state: dict[str, Lines]) -> Stage:
     return Stage(
         number,
         tuple(
-            FileText(path, None if lines is None else "".join(f"{line}\n" for line in lines))
+            FileText(path, None if lines is None else _text(lines))
             for path, lines in sorted(state.items())
         ),
     )
+
+
+def _text(lines: list[str]) -> str:
+    """The lines each ended by a newline (one join, not a string made per line)."""
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _apply_file(number: int, diff: FileDiff, state: dict[str, Lines]) -> list[PlacedHunk]:

@@ -188,6 +188,23 @@ def test_directory_tree_refuses_symlinks_that_leave_it(tmp_path: Path) -> None:
     assert not tree.has_history
 
 
+def test_the_walk_reads_links_from_the_folder_that_holds_them(tmp_path: Path) -> None:
+    # relative links resolve from their own folder, deep in the tree; what is not a readable
+    # file (a dangling link, a FIFO) is left out, and a linked folder is not walked twice
+    root = tmp_path / "tree"
+    (root / "mm" / "deep").mkdir(parents=True)
+    (root / "mm" / "real.c").write_text("int shared;\n")
+    os.symlink("../real.c", root / "mm" / "deep" / "up.c")
+    os.symlink("../../outside.c", root / "mm" / "deep" / "out.c")
+    (tmp_path / "outside.c").write_text("int shared;\n")
+    os.symlink("missing.c", root / "mm" / "dangling.c")
+    os.mkfifo(root / "mm" / "pipe.c")
+    os.symlink(root / "mm" / "deep", root / "mm" / "again")
+    tree = open_tree(str(root))
+    assert tree.files() == ("mm/deep/up.c", "mm/real.c")
+    assert [h.file for h in tree.grep(["shared"])] == ["mm/deep/up.c", "mm/real.c"]
+
+
 @pytest.mark.parametrize(
     ("spec", "says"),
     [

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Literal
 
 from tree_sitter import Node
 
-from patchscope.code.cparse import find_function_declarator, fold, node_text, parse
+from patchscope.code.cparse import (
+    find_function_declarator,
+    fold,
+    node_text,
+    parse,
+    parse_alone,
+)
 from patchscope.code.model import SeriesFacts
 from patchscope.code.tree import (
     SOURCE_SUFFIXES,
@@ -128,20 +134,59 @@ def _grep_text(names: tuple[str, ...], texts: dict[str, str | None]) -> Iterator
 
 
 class _Source:
-    """One file parsed once, answering for every name found in it."""
+    """One file, parsed a top-level stretch at a time, answering for every name found in it.
+
+    A name's site depends on the definition or declaration around it, not on the rest of
+    the file: tree-sitter parses only the stretch between the column-0 closing braces
+    around it (most of a tree file's parse otherwise), and the whole file when that
+    stretch does not parse cleanly."""
 
     def __init__(self, text: str, file: str, in_series: bool) -> None:
+        self.text = text
         self.lines = split_lines(text)
-        self.root = parse(text).root_node
         self.file = file
         self.in_series = in_series
+        self.end = len(self.lines) - 1  # the last row
+        self._stretches: dict[int, tuple[int, Node]] = {}  # by first row: (first row, root)
+
+    def _node_at(self, row: int, column: int, width: int) -> Node | None:
+        first, root = self._stretch(row)
+        return root.descendant_for_point_range((row - first, column), (row - first, column + width))
+
+    def _stretch(self, row: int) -> tuple[int, Node]:
+        """The parsed stretch holding `row`: its first row and its tree's root."""
+        first = self._start_from(row)
+        if first not in self._stretches:
+            self._stretches[first] = self._parse_from(first, row)
+        return self._stretches[first]
+
+    def _start_from(self, row: int) -> int:
+        """The first row of the stretch holding `row`."""
+        while row > 0 and not _closes_top_level(self.lines[row - 1]):
+            row -= 1
+        return row
+
+    def _end_from(self, row: int) -> int:
+        """The last row of the stretch holding `row`: a closing brace or the file's end."""
+        while row < self.end and not _closes_top_level(self.lines[row]):
+            row += 1
+        return row
+
+    def _parse_from(self, first: int, row: int) -> tuple[int, Node]:
+        if self.in_series:  # the whole text is parsed for its spans anyway
+            return 0, parse(self.text).root_node
+        last = self._end_from(row)
+        root = parse_alone("".join(f"{line}\n" for line in self.lines[first : last + 1]))
+        if root.has_error:
+            return 0, parse(self.text).root_node
+        return first, root
 
     def site(self, match: re.Match[str], number: int, shapes: dict[str, Shape | None]) -> Site:
         name = match.group()
         row = number - 1
         line = self.lines[row]
         column = len(line[: match.start()].encode())
-        node = self.root.descendant_for_point_range((row, column), (row, column + len(name)))
+        node = self._node_at(row, column, len(name))
         kind, holder = _classify(node) if node is not None else ("reference", None)
         function = _enclosing(node) if node is not None else None
         if node is not None and _orphaned(node):
@@ -161,6 +206,11 @@ class _Source:
             if found:
                 return found.group(1)
         return None
+
+
+def _closes_top_level(line: str) -> bool:
+    """A definition's or a top-level initializer's closing brace, in column 0."""
+    return line.rstrip() in ("}", "};")
 
 
 def _classify(node: Node) -> tuple[SiteKind, Node | None]:

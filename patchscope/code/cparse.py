@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache, lru_cache
 
 import tree_sitter_c
@@ -22,6 +23,49 @@ def _parser() -> Parser:
 @lru_cache(maxsize=64)  # a touched file's last text is read for its spans and its callers
 def parse(text: str) -> Tree:
     return _parser().parse(text.encode())
+
+
+def parse_edited(tree: Tree, before: str, text: str) -> Tree:
+    """`text` parsed reusing `tree`, the parse of `before`: tree-sitter parses again only
+    what lies between their common start and common end (a patch's stretch of a file), and
+    gives the tree a parse from scratch gives."""
+    old, new = before.encode(), text.encode()
+    shorter = min(len(old), len(new))
+    start = _alike(shorter, lambda size: old[:size] == new[:size])
+    end = _alike(shorter - start, lambda size: old[len(old) - size :] == new[len(new) - size :])
+    edited = tree.copy()
+    edited.edit(
+        start_byte=start,
+        old_end_byte=len(old) - end,
+        new_end_byte=len(new) - end,
+        start_point=_point(old, start),
+        old_end_point=_point(old, len(old) - end),
+        new_end_point=_point(new, len(new) - end),
+    )
+    return _parser().parse(new, edited)
+
+
+def _alike(most: int, same: Callable[[int], bool]) -> int:
+    """The largest size up to `most` for which `same` holds (it holds for every smaller
+    one): halving the range, each comparison made in C."""
+    low, high = 0, most
+    while low < high:
+        middle = (low + high + 1) // 2
+        if same(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _point(data: bytes, offset: int) -> tuple[int, int]:
+    """Row and byte column of `offset`."""
+    return data.count(b"\n", 0, offset), offset - (data.rfind(b"\n", 0, offset) + 1)
+
+
+def parse_alone(text: str) -> Node:
+    """The root of a text parsed once and not kept (a stretch of a file, not worth caching)."""
+    return _parser().parse(text.encode()).root_node
 
 
 def node_text(node: Node) -> str:

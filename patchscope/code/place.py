@@ -95,10 +95,15 @@ def _snapshot(number: int, state: dict[str, Lines]) -> Stage:
     return Stage(
         number,
         tuple(
-            FileText(path, None if lines is None else "".join(f"{line}\n" for line in lines))
+            FileText(path, None if lines is None else _text(lines))
             for path, lines in sorted(state.items())
         ),
     )
+
+
+def _text(lines: list[str]) -> str:
+    """The lines each ended by a newline (one join, not a string made per line)."""
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _apply_file(number: int, diff: FileDiff, state: dict[str, Lines]) -> list[PlacedHunk]:
@@ -160,15 +165,28 @@ def _stated_index(hunk: Hunk) -> int:
     return hunk.old_start if hunk.old_len == 0 else hunk.old_start - 1
 
 
-def _find(lines: Sequence[str], pre: Sequence[str], want: int, lowest: int) -> int | None:
+def _find(lines: list[str], pre: Sequence[str], want: int, lowest: int) -> int | None:
     """The index nearest `want` where `pre` matches; of two as near, the later one."""
     highest = len(lines) - len(pre)
     want = min(max(want, lowest), max(highest, lowest))
-    first = pre[0] if pre else None  # most places fail on it: no slice to compare
-    for at in _outwards(want, lowest, highest):
-        if (first is None or lines[at] == first) and list(lines[at : at + len(pre)]) == list(pre):
-            return at
-    return None
+    if not pre:
+        return next(_outwards(want, lowest, highest), None)
+    # only the places that hold its first line can match, nearest first
+    places = sorted(_holding(lines, pre[0], lowest, highest), key=lambda at: (abs(at - want), -at))
+    wanted = list(pre)
+    return next((at for at in places if lines[at : at + len(wanted)] == wanted), None)
+
+
+def _holding(lines: list[str], line: str, lowest: int, highest: int) -> Iterator[int]:
+    """Each index in [lowest, highest] of `line` (list.index skips the others in C)."""
+    at = lowest
+    while True:
+        try:
+            at = lines.index(line, at, highest + 1)
+        except ValueError:
+            return
+        yield at
+        at += 1
 
 
 def _outwards(start: int, lowest: int, highest: int) -> Iterator[int]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tree_sitter import Node
+from tree_sitter import Node, Tree
 
-from patchscope.code.cparse import function_name, node_text, parse
+from patchscope.code.cparse import function_name, node_text, parse, parse_edited
 from patchscope.code.place import Placement
 
 # Where function definitions may sit: the file's top level and preprocessor blocks.
@@ -45,20 +45,37 @@ class Span:
 def function_spans(names: Iterable[str], placement: Placement) -> tuple[Span, ...]:
     """Each definition of `names` in each touched C file at each stage."""
     wanted = frozenset(names)
-    parsed: dict[str, list[Definition]] = {}  # a text a patch left alone recurs across stages
-    spans: list[Span] = []
-    for stage in placement.stages:
+    parsed = _definitions(placement)
+    return tuple(
+        Span(stage.patch, name, file.path, start, end, text)
+        for stage in placement.stages
+        for file in stage.files
+        if file.text in parsed
+        for name, start, end, text in parsed[file.text]
+        if name in wanted
+    )
+
+
+def _definitions(placement: Placement) -> dict[str, list[Definition]]:
+    """The definitions in each text of a touched C file (a text a patch left alone recurs
+    across stages). Each file is parsed from its last text (parsed already for its callers)
+    back to its first, each text reusing the parse of the one after it."""
+    parsed: dict[str, list[Definition]] = {}
+    after: dict[str, tuple[str, Tree]] = {}  # by path: the text of the stage after, parsed
+    for stage in reversed(placement.stages):
         for file in stage.files:
             if file.text is None or not file.path.endswith((".c", ".h")):
                 continue
-            if file.text not in parsed:
-                parsed[file.text] = list(_walk(parse(file.text).root_node))
-            spans.extend(
-                Span(stage.patch, name, file.path, start, end, text)
-                for name, start, end, text in parsed[file.text]
-                if name in wanted
+            if file.path in after and after[file.path][0] == file.text:
+                continue
+            later = after.get(file.path)
+            tree = (
+                parse(file.text) if later is None else parse_edited(later[1], later[0], file.text)
             )
-    return tuple(spans)
+            after[file.path] = (file.text, tree)
+            if file.text not in parsed:
+                parsed[file.text] = list(_walk(tree.root_node))
+    return parsed
 
 
 def _walk(node: Node) -> Iterator[Definition]:

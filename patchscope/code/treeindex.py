@@ -20,7 +20,7 @@ import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,13 +57,13 @@ class Files:
     readable: Callable[[str], bool]
 
 
-def files_holding(files: Files, words: Sequence[str]) -> set[str]:
-    """Those of `files` that may hold one of `words` as a whole word; every file when the
-    index cannot answer."""
+def files_holding(files: Files, words: Sequence[str]) -> dict[str, list[str]]:
+    """Those of `files` that may hold one of `words` as a whole word, each with the words
+    it may hold (in their order); every file with every word when the index cannot answer."""
     where = _location(files.root)
-    parts = [frozenset(WORD.findall(word)) for word in words]
-    if where is None or not all(parts):
-        return set(files.stamps)
+    parts = {word: frozenset(WORD.findall(word)) for word in words}
+    if where is None or not all(parts.values()):
+        return {path: list(words) for path in files.stamps}
     try:
         try:
             return _Index(where).holding(files, parts)
@@ -71,7 +71,7 @@ def files_holding(files: Files, words: Sequence[str]) -> set[str]:
             _build(files, where)
             return _Index(where).holding(files, parts)
     except (OSError, *CORRUPT):  # no cache folder to write, no FTS5: read every file
-        return set(files.stamps)
+        return {path: list(words) for path in files.stamps}
 
 
 def _location(root: Path) -> Path | None:
@@ -95,8 +95,9 @@ class _Index:
         if row != (VERSION,):
             raise sqlite3.DatabaseError(f"index version {row}")
 
-    def holding(self, files: Files, words: Sequence[frozenset[str]]) -> set[str]:
-        """Files holding every part of one of `words` (a word and its runs of [A-Za-z0-9_])."""
+    def holding(self, files: Files, words: Mapping[str, frozenset[str]]) -> dict[str, list[str]]:
+        """Files holding every part of one of `words` (each word with its runs of
+        [A-Za-z0-9_]), with the words they hold."""
         stamps = files.stamps
         paths, kept = _listing(self.db)  # the file with id n is paths[n]
         gone: set[int] = set()  # ids of files changed or removed since the build
@@ -109,12 +110,11 @@ class _Index:
             self.db.close()
             _build(files, self.where)
             return _Index(self.where).holding(files, words)
-        found = {
-            paths[number]
-            for word in words
-            for number in set.intersection(*(self._files_with(part) for part in word))
-            if number not in gone
-        }
+        found: dict[str, list[str]] = {}
+        for word, parts in words.items():
+            for number in set.intersection(*(self._files_with(part) for part in parts)):
+                if number not in gone:
+                    found.setdefault(paths[number], []).append(word)
         found.update(self._stale_holding(files, stale, words))
         self.db.close()
         return found
@@ -124,8 +124,8 @@ class _Index:
         return {row[0] for row in self.db.execute(query, (f'"{word}"',))}
 
     def _stale_holding(
-        self, files: Files, stale: Sequence[str], words: Sequence[frozenset[str]]
-    ) -> Iterable[str]:
+        self, files: Files, stale: Sequence[str], words: Mapping[str, frozenset[str]]
+    ) -> Iterator[tuple[str, list[str]]]:
         """Files changed since the build: their words as last read again, or read now."""
         fresh = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT * FROM fresh")}
         known = {
@@ -140,7 +140,10 @@ class _Index:
             learnt.append((path, files.stamps[path], " ".join(sorted(known[path]))))
         if learnt:
             _remember(self.where, learnt)
-        return [path for path in stale if any(word <= known[path] for word in words)]
+        for path in stale:
+            held = [word for word, parts in words.items() if parts <= known[path]]
+            if held:
+                yield path, held
 
 
 def _listing(db: sqlite3.Connection) -> tuple[list[str], list[str]]:

@@ -56,6 +56,13 @@ def _prototypes(made: TreeSeries, series: Series, facts: SeriesFacts, rev: str) 
     return list(prototype_sites(facts, tree, place_series(series, tree)))
 
 
+def _tree_with(tmp_path: Path, path: str, text: str) -> Tree:
+    """A directory tree holding one file."""
+    (tmp_path / "t" / path).parent.mkdir(parents=True)
+    (tmp_path / "t" / path).write_text(text)
+    return open_tree(str(tmp_path / "t"))
+
+
 def test_touched_functions_are_read_from_the_changes() -> None:
     assert touched_functions(FACTS) == ("__add_section", "add_memory_resource", "arch_add_memory")
     renamed = dataclasses.replace(
@@ -153,13 +160,12 @@ def test_before_the_series_no_site_carries_the_new_prototype(
 
 
 def test_a_call_with_the_old_arity_does_not_carry(tmp_path: Path) -> None:
-    root = tmp_path / "t"
-    (root / "mm").mkdir(parents=True)
-    (root / "mm" / "x.c").write_text(
+    tree = _tree_with(
+        tmp_path,
+        "mm/x.c",
         "void g(void)\n{\n\tarch_add_memory(1, 2, 3, NULL, true);\n"
-        "\tarch_add_memory(1, 2, 3, &r);\n}\n"
+        "\tarch_add_memory(1, 2, 3, &r);\n}\n",
     )
-    tree = open_tree(str(root))
     sites = prototype_sites(FACTS, tree, place([], tree.read))
     assert [(s.line, s.kind, s.function, s.carries) for s in sites] == [
         (3, "call", "g", False),
@@ -181,13 +187,12 @@ def test_signature_shape_leaves_out_names_and_storage() -> None:
 
 
 def test_enclosing_function_where_tree_sitter_loses_the_structure(tmp_path: Path) -> None:
-    root = tmp_path / "t"
-    (root / "mm").mkdir(parents=True)
-    (root / "mm" / "s.c").write_text(
+    tree = _tree_with(
+        tmp_path,
+        "mm/s.c",
         "SYSCALL_DEFINE2(memfd, const char __user *, uname, unsigned int, flags)\n{\n"
-        "\treturn add_memory_resource(0, 0, 0);\n}\n"
+        "\treturn add_memory_resource(0, 0, 0);\n}\n",
     )
-    tree = open_tree(str(root))
     (site,) = sites(["add_memory_resource"], tree, place([], tree.read), {})
     assert (site.kind, site.line, site.function) == ("call", 3, "SYSCALL_DEFINE2")
 
@@ -205,3 +210,30 @@ def test_a_line_that_is_not_utf8_is_read_alike_from_both_trees(tmp_path: Path) -
         found.append(sites(["target"], tree, place([], tree.read), {}))
     assert found[0] == found[1]
     assert [(s.kind, s.line, s.function) for s in found[0]] == [("call", 3, "f")]
+
+
+def test_each_site_is_read_from_the_definition_around_it(tmp_path: Path) -> None:
+    # stretches end at column-0 closing braces; the one that opens #ifdef without its
+    # #endif does not parse alone, so the file is parsed whole for line 8
+    tree = _tree_with(
+        tmp_path,
+        "mm/m.c",
+        "static const struct ops o = {\n\t.fn = target,\n};\n"
+        "int target(int a);\n"
+        "#ifdef CONFIG_X\n"
+        "void one(void)\n{\n\ttarget(1);\n}\n"
+        "void two(void)\n{\n\tint x = target(2) + target(3);\n}\n"
+        "#endif\n"
+        "int target(int a)\n{\n\treturn a;\n}\n"
+        "void three(void)\n{\n\tif (x)\n\t\ttarget(4);\n}\n",
+    )
+    found = sites(["target"], tree, place([], tree.read), {"target": Shape("int", ("int",), False)})
+    assert [(s.line, s.kind, s.function, s.carries) for s in found] == [
+        (2, "reference", None, None),
+        (4, "declaration", None, True),
+        (8, "call", "one", True),
+        (12, "call", "two", True),
+        (12, "call", "two", True),
+        (15, "definition", "target", True),
+        (22, "call", "three", True),
+    ]

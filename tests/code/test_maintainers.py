@@ -91,6 +91,16 @@ RULES = [
 ]
 
 
+def test_an_entry_is_a_capital_a_colon_and_its_value_trimmed() -> None:
+    text = "ODD\nM:\t Ann <a@x.org> \r\nlow: not an entry\n\u00c4: nor this\nF:\tmm/\n"
+    (section,) = parse_maintainers(text)
+    assert section.title == "ODD"
+    assert [(e.letter, e.value) for e in section.entries] == [("M", "Ann <a@x.org>"), ("F", "mm/")]
+    (untitled,) = parse_maintainers("F: mm/\nX: mm/x.c\n")
+    assert untitled.title == ""
+    assert untitled.values("X") == ("mm/x.c",)
+
+
 @pytest.mark.parametrize(("entries", "path", "covered"), RULES)
 def test_file_patterns_follow_the_documented_rules(
     entries: list[str], path: str, covered: bool
@@ -98,12 +108,14 @@ def test_file_patterns_follow_the_documented_rules(
     assert _section(*entries).covers(path) is covered
 
 
-def test_sections_tried_by_first_component_are_every_covering_one() -> None:
-    """Sections looked up by a path's first component cover it exactly as trying each one."""
+def test_sections_looked_up_by_a_path_are_every_covering_one() -> None:
+    """Sections looked up by a path's leading parts cover it exactly as trying each one."""
     sections = tuple(_section(*entries) for entries, _, _ in RULES)
     sections += (*parse_maintainers(SAMPLE), _section("F:\tdr?vers/net/"), _section("F:\t"))
+    sections += (_section("F:\tmm/a/", "X:\tmm/a/b.c"), _section("F:\tmm//c/"))
     tops = SectionsByTop(sections)
     paths = {path for _, path, _ in RULES} | {"drivers", "dravers/net/x.c", "/abs.c"}
+    paths |= {"mm/a/", "mm/a/b.c", "mm/a/b.cc", "mm/ab.c", "mm//c/d.c", "mm/c/d.c", "mm/a"}
     for path in sorted(paths):
         expected = [s for s in sections if s.covers(path)]
         assert [s for s in tops.near(path) if s.covers(path)] == expected, path

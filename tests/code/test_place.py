@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import random
 import re
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from patchscope.code.place import place, place_series
+from patchscope.code.place import _find, place, place_series
 from patchscope.code.tree import open_tree
 from patchscope.diff.parse import parse_diff
 from patchscope.pipeline import load_series
@@ -126,6 +127,21 @@ def test_nearest_match_wins_in_either_direction() -> None:
     pre_image = BASE[11:18]
     tree = BASE[2:20] + pre_image + BASE[20:]
     assert _placed(tree) == (12, 10, -2)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_place_found_is_the_nearest_of_all_places_that_match(seed: int) -> None:
+    # an independent reading of "nearest, the later of two as near": every place tried
+    rng = random.Random(seed)
+    for _ in range(2000):
+        lines = [rng.choice("ab\n") for _ in range(rng.randint(0, 12))]
+        pre = [rng.choice("ab\n") for _ in range(rng.randint(1, 4))]
+        want, lowest = rng.randint(-3, 15), rng.randint(0, 6)
+        highest = len(lines) - len(pre)
+        aim = min(max(want, lowest), max(highest, lowest))
+        matches = [at for at in range(lowest, highest + 1) if lines[at : at + len(pre)] == pre]
+        expected = min(matches, key=lambda at: (abs(at - aim), -at), default=None)
+        assert _find(lines, pre, want, lowest) == expected, (lines, pre, want, lowest)
 
 
 def test_a_hunk_moved_down_is_found_below() -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tree_sitter import Node
 
+from patchscope.code.cparse import parse, parse_alone, parse_edited
 from patchscope.code.place import place, place_series
 from patchscope.code.spans import function_spans
 from patchscope.code.tree import open_tree
@@ -73,3 +75,35 @@ def test_definitions_inside_preprocessor_blocks_are_found() -> None:
 def test_files_the_series_does_not_touch_give_no_spans() -> None:
     placement = place([], {"mm/x.c": _GUARDED}.get)
     assert function_spans(["a", "b"], placement) == ()
+
+
+BEFORE = "int a(void)\n{\n\treturn 1;\n}\n\nstatic int b(int x)\n{\n\treturn x;\n}\n"
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        BEFORE,  # no edit
+        "/* new */\n" + BEFORE,  # at the start
+        BEFORE + "void c(void)\n{\n}\n",  # at the end
+        BEFORE.replace("return x;", "return x + é;"),  # inside, a multi-byte character
+        BEFORE.replace("static int b(int x)", "#ifdef B\nstatic long b(long x)\n#endif"),
+        BEFORE.replace("\n{\n\treturn 1;\n}\n", ";\n"),  # a definition left as a prototype
+        "",  # everything removed
+        BEFORE.replace("}\n", "", 1),  # a brace removed: the parse has an error
+    ],
+)
+def test_a_text_parsed_from_the_next_stages_parse_is_parsed_as_from_scratch(after: str) -> None:
+    # _definitions reuses the parse of a file's next text; the trees must be those a parse
+    # of each text alone gives (checked on every node and its position)
+    edited = parse_edited(parse(BEFORE), BEFORE, after)
+    assert _nodes(edited.root_node) == _nodes(parse_alone(after))
+    back = parse_edited(parse(after), after, BEFORE)
+    assert _nodes(back.root_node) == _nodes(parse_alone(BEFORE))
+
+
+def _nodes(node: Node) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
+    found = [(node.type, node.start_point, node.end_point)]
+    for child in node.children:
+        found.extend(_nodes(child))
+    return found

@@ -128,6 +128,41 @@ def test_matching_lines_are_the_lines_a_line_by_line_search_finds(text: str) -> 
     assert found == expected
 
 
+def _whole_words(text: str, words: list[str]) -> list[tuple[int, str]]:
+    """Where `words` stand as whole words, read character by character: at each place the
+    longest word that starts there, with no letter, digit or underscore on either side."""
+
+    def inside(at: int) -> bool:
+        return 0 <= at < len(text) and (
+            text[at].isascii() and (text[at].isalnum() or text[at] == "_")
+        )
+
+    found, at = [], 0
+    while at < len(text):
+        fits = [w for w in words if text.startswith(w, at) and not inside(at - 1)]
+        fits = [w for w in fits if not inside(at + len(w))]
+        if fits:
+            word = max(fits, key=len)
+            found.append((at, word))
+            at += len(word)
+        else:
+            at += 1
+    return found
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["pfn"], ["pfn", "start_pfn", "p"], ["a.b", "b", "^x", "]y", "-z"], ["x"]],
+)
+def test_words_pattern_finds_each_whole_word_and_nothing_else(words: list[str]) -> None:
+    text = (
+        "pfn\nstart_pfn(pfn) _pfn pfn_ 9pfn pfn9 \u00e9pfn p.fn p\na.b a b.a ^x x^x ]y -z --z x_x x"
+    )
+    assert [(m.start(), m.group()) for m in words_pattern(words).finditer(text)] == _whole_words(
+        text, words
+    )
+
+
 def test_grep_does_not_take_part_of_a_word(made: TreeSeries) -> None:
     for spec in (f"git:{made.repo}@main", str(made.repo)):
         tree = open_tree(spec)
@@ -151,6 +186,23 @@ def test_directory_tree_refuses_symlinks_that_leave_it(tmp_path: Path) -> None:
     assert tree.files() == ("mm/inside.c", "mm/real.c")
     assert [h.file for h in tree.grep(["secret"])] == ["mm/inside.c", "mm/real.c"]
     assert not tree.has_history
+
+
+def test_the_walk_reads_links_from_the_folder_that_holds_them(tmp_path: Path) -> None:
+    # relative links resolve from their own folder, deep in the tree; what is not a readable
+    # file (a dangling link, a FIFO) is left out, and a linked folder is not walked twice
+    root = tmp_path / "tree"
+    (root / "mm" / "deep").mkdir(parents=True)
+    (root / "mm" / "real.c").write_text("int shared;\n")
+    os.symlink("../real.c", root / "mm" / "deep" / "up.c")
+    os.symlink("../../outside.c", root / "mm" / "deep" / "out.c")
+    (tmp_path / "outside.c").write_text("int shared;\n")
+    os.symlink("missing.c", root / "mm" / "dangling.c")
+    os.mkfifo(root / "mm" / "pipe.c")
+    os.symlink(root / "mm" / "deep", root / "mm" / "again")
+    tree = open_tree(str(root))
+    assert tree.files() == ("mm/deep/up.c", "mm/real.c")
+    assert [h.file for h in tree.grep(["shared"])] == ["mm/deep/up.c", "mm/real.c"]
 
 
 @pytest.mark.parametrize(

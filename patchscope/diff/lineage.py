@@ -140,7 +140,7 @@ def _touch_runs(touches: Iterable[Touch]) -> list[list[Touch]]:
 # import (about 1M instructions each, start-up a reviewer feels).
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class _Added:
     """A line a patch added; identity matters, two equal texts are two lines."""
 

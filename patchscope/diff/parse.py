@@ -45,7 +45,7 @@ _C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 3
 _DEV_NULL = "/dev/null"
 
 
-@dataclass(eq=False)  # a worker: told apart by identity
+@dataclass(eq=False, repr=False)  # a worker: told apart by identity
 class _HunkSpan:
     """Where one hunk lies in the text, what its header claims and what was found."""
 
@@ -56,7 +56,7 @@ class _HunkSpan:
     truncated: bool  # the text ended before the header's counts were reached
 
 
-@dataclass(eq=False)  # a worker: told apart by identity
+@dataclass(eq=False, repr=False)  # a worker: told apart by identity
 class _Block:
     """One file's part of the diff: its header lines, then its hunks."""
 
@@ -289,7 +289,7 @@ def _hunk(uh: UnidiffHunk, line_in_mail: int) -> Hunk:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # read once by its caller, never compared
 class _HeaderInfo:
     """What a file's `diff --git` header lines say: paths, status, blobs, similarity."""
 

@@ -77,7 +77,7 @@ def latest_posting(postings: Sequence[Posting]) -> Posting:
     return max(postings, key=lambda p: (p.lead.mail.date if dated else "", p.position))
 
 
-@dataclass(eq=False)  # a worker: told apart by identity
+@dataclass(eq=False, repr=False)  # a worker: told apart by identity
 class _Growing:
     """A posting while its members are gathered."""
 

@@ -40,7 +40,7 @@ _RFC_WORD = re.compile(r"rfc(-?v\d+)?", re.IGNORECASE)
 _RESEND_WORD = re.compile(r"resend", re.IGNORECASE)
 
 
-@dataclass(eq=False)  # a worker: told apart by identity
+@dataclass(eq=False, repr=False)  # a worker: told apart by identity
 class _Prefix:
     """What the bracket words said so far, while the subject is being read."""
 

@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Final, Literal
 
 from patchscope.diff.model import FileDiff, Hunk, HunkLine
 from patchscope.errors import PatchscopeError
@@ -139,12 +139,16 @@ def _touch_runs(touches: Iterable[Touch]) -> list[list[Touch]]:
 # import (about 1M instructions each, start-up a reviewer feels).
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class _Added:
-    """A line a patch added; identity matters, two equal texts are two lines."""
+    """A line a patch added; identity matters, two equal texts are two lines. A plain class
+    (Final for frozen), as the workers below: a dataclass would compile its methods from
+    source on every start-up."""
 
-    patch: int
-    text: str
+    __slots__ = ("patch", "text")
+
+    def __init__(self, patch: int, text: str) -> None:
+        self.patch: Final = patch
+        self.text: Final = text
 
 
 # One position of a file (a base line number, or an added line), or a stretch of

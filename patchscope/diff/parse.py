@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import Hunk as UnidiffHunk
@@ -300,16 +301,27 @@ def _hunk(uh: UnidiffHunk, line_in_mail: int) -> Hunk:
     )
 
 
-@dataclass(frozen=True, eq=False, repr=False)  # read once by its caller, never compared
 class _HeaderInfo:
-    """What a file's `diff --git` header lines say: paths, status, blobs, similarity."""
+    """What a file's `diff --git` header lines say: paths, status, blobs, similarity.
 
-    path: str
-    old_path: str
-    status: FileStatus
-    old_blob: str | None
-    new_blob: str | None
-    similarity: int | None
+    Read once by its caller, never compared: a plain class (Final for frozen), as the
+    workers above."""
+
+    def __init__(
+        self,
+        path: str,
+        old_path: str,
+        status: FileStatus,
+        old_blob: str | None,
+        new_blob: str | None,
+        similarity: int | None,
+    ) -> None:
+        self.path: Final = path
+        self.old_path: Final = old_path
+        self.status: Final = status
+        self.old_blob: Final = old_blob
+        self.new_blob: Final = new_blob
+        self.similarity: Final = similarity
 
 
 def _read_header(header: Sequence[str], git: bool) -> _HeaderInfo:

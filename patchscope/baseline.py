@@ -22,11 +22,11 @@ from pathlib import Path
 
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, reaches, sort_findings
+from patchscope.ingest import GIT_PREFIX
 
 FILE_NAME = ".patchscope-baseline.toml"
 STALE_RULE = "stale-waiver"
 _FINGERPRINT = re.compile(r"[0-9a-f]{16}")
-_GIT_PREFIX = "git:"
 
 
 class BaselineError(PatchscopeError):
@@ -120,7 +120,7 @@ def baseline_at(top: Path | None) -> Baseline | None:
 
 
 def _git_source_path(source: str) -> str | None:
-    if not source.startswith(_GIT_PREFIX):
+    if not source.startswith(GIT_PREFIX):
         return None
     from patchscope.ingest.gitrange import parse_range
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from patchscope.analysis import Analysis
 from patchscope.baseline import Baseline, Judged, find_baseline, judge
 from patchscope.checks.run import run_checks
 from patchscope.errors import PatchscopeError
@@ -23,7 +24,7 @@ from patchscope.findings import Finding, sort_findings
 from patchscope.ingest.manifest import modelled
 from patchscope.ingest.series import Series
 from patchscope.ingest.signoff import RULES as SIGNOFF_RULES
-from patchscope.pipeline import Analysis, analyse
+from patchscope.pipeline import analyse
 
 if TYPE_CHECKING:
     from patchscope.code.model import SeriesFacts

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from patchscope.ingest.assemble import assemble
 from patchscope.ingest.series import Series
 from patchscope.ingest.sources import load
-from patchscope.verify import Verified, verify
+from patchscope.verify import verify
 
 if TYPE_CHECKING:
-    from patchscope.code.model import SeriesFacts
-    from patchscope.code.tree import TreeFacts
+    from patchscope.analysis import Analysis
 
 
 def load_series(source: str, *, offline: bool = False) -> Series:
@@ -20,16 +18,8 @@ def load_series(source: str, *, offline: bool = False) -> Series:
     return assemble(loaded.mails, source=source, name=loaded.name)
 
 
-@dataclass(frozen=True)
-class Analysis:
-    """Everything the graph, entities and check commands start from."""
-
-    verified: Verified
-    facts: SeriesFacts
-    tree: TreeFacts | None
-
-
 def analyse(source: str, *, tree: str | None, offline: bool = False) -> Analysis:
+    from patchscope.analysis import Analysis
     from patchscope.code.facts import series_facts
 
     verified = verify(load_series(source, offline=offline))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from patchscope import limits
+from patchscope.analysis import Analysis
 from patchscope.batch.discover import Model, SeriesTask
 from patchscope.errors import PatchscopeError
 from patchscope.findings import Finding, sort_findings
@@ -17,7 +18,6 @@ from patchscope.ingest.assemble import assemble
 from patchscope.ingest.series import Patch, Series
 from patchscope.limits import Limits
 from patchscope.model.claims import ClaimResult
-from patchscope.pipeline import Analysis
 from patchscope.verify import Verified, verify
 
 if TYPE_CHECKING:

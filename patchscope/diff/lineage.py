@@ -14,12 +14,11 @@ says, plus every place where a patch leans on a line an earlier patch introduced
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Final, Literal
 
 from patchscope.diff.model import FileDiff, Hunk, HunkLine
 from patchscope.errors import PatchscopeError
@@ -140,12 +139,16 @@ def _touch_runs(touches: Iterable[Touch]) -> list[list[Touch]]:
 # import (about 1M instructions each, start-up a reviewer feels).
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class _Added:
-    """A line a patch added; identity matters, two equal texts are two lines."""
+    """A line a patch added; identity matters, two equal texts are two lines. A plain class
+    (Final for frozen), as the workers below: a dataclass would compile its methods from
+    source on every start-up."""
 
-    patch: int
-    text: str
+    __slots__ = ("patch", "text")
+
+    def __init__(self, patch: int, text: str) -> None:
+        self.patch: Final = patch
+        self.text: Final = text
 
 
 # One position of a file (a base line number, or an added line), or a stretch of
@@ -154,30 +157,46 @@ _Line = int | _Added
 _Item = _Line | range
 
 
-@dataclass(eq=False, repr=False)
+# The workers below are plain classes, not dataclasses: nothing compares or prints them,
+# and dataclass would compile each one's __init__ from source on every start-up.
+
+
 class _Base:
     """What the series reveals of one base file."""
 
-    path: str
-    mode: str
-    texts: dict[int, str] = field(default_factory=dict)  # base line -> text a hunk showed
-    shown_by: dict[int, int] = field(default_factory=dict)  # base line -> first patch showing it
-    needed: int = 0  # highest base line number any state refers to
-    length: int | None = None  # known once a hunk proves where the file ends
-    binary: bytes | None = None
+    def __init__(self, path: str, mode: str) -> None:
+        self.path = path
+        self.mode = mode
+        self.texts: dict[int, str] = {}  # base line -> text a hunk showed
+        self.shown_by: dict[int, int] = {}  # base line -> first patch showing it
+        self.needed = 0  # highest base line number any state refers to
+        self.length: int | None = None  # known once a hunk proves where the file ends
+        self.binary: bytes | None = None
 
 
-@dataclass(eq=False, repr=False)
 class _File:
     """One file's current state; past `items` come base lines from `next_base` on."""
 
-    base: _Base | None  # None when a patch created the file
-    mode: str
-    next_base: int | None  # None once the end of the file is known
-    items: list[_Item] = field(default_factory=list)
-    widths: list[int] = field(default_factory=list)  # positions each item covers
-    count: int = 0  # positions `items` covers
-    binary: bytes | None = None
+    def __init__(
+        self,
+        base: _Base | None,  # None when a patch created the file
+        mode: str,
+        next_base: int | None,  # None once the end of the file is known
+        binary: bytes | None = None,
+    ) -> None:
+        self.base = base
+        self.mode = mode
+        self.next_base = next_base
+        self.items: list[_Item] = []
+        self.widths: list[int] = []  # positions each item covers
+        self.count = 0  # positions `items` covers
+        self.binary = binary
+
+    def copy(self) -> _File:
+        """A copied file's state: the same lines, in lists of its own."""
+        twin = _File(self.base, self.mode, self.next_base, self.binary)
+        twin.items, twin.widths, twin.count = list(self.items), list(self.widths), self.count
+        return twin
 
     def sequence(self, length: int) -> list[_Item]:
         """Every line of the file, given the base file's final length."""
@@ -186,7 +205,6 @@ class _File:
         return [*self.items, range(self.next_base, length + 1)]
 
 
-@dataclass(eq=False, repr=False)
 class _Reader:
     """Walks a file's old items into a new list: whole items in bulk, lines one by one.
 
@@ -194,16 +212,14 @@ class _Reader:
     than its own lines even on a file many earlier patches have touched.
     """
 
-    items: list[_Item]
-    widths: list[int]
-    ends: list[int] = field(init=False)  # ends[i]: positions covered through items[i]
-    index: int = 0
-    offset: int = 0  # positions already taken from items[index] (a range)
-    out: list[_Item] = field(default_factory=list)
-    out_widths: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.ends = list(itertools.accumulate(self.widths))
+    def __init__(self, items: list[_Item], widths: list[int]) -> None:
+        self.items = items
+        self.widths = widths
+        self.ends = list(itertools.accumulate(widths))  # positions covered through items[i]
+        self.index = 0
+        self.offset = 0  # positions already taken from items[index] (a range)
+        self.out: list[_Item] = []
+        self.out_widths: list[int] = []
 
     def position(self) -> int:
         """Positions read so far."""
@@ -254,15 +270,15 @@ class _Reader:
         return self.out, self.out_widths
 
 
-@dataclass(eq=False, repr=False)
 class _Replayer:
     """The replay's state while the patches are applied one by one."""
 
-    total: int
-    state: dict[str, _File] = field(default_factory=dict)
-    bases: dict[str, _Base] = field(default_factory=dict)
-    gone: dict[str, str] = field(default_factory=dict)  # path -> which patch removed it
-    touches: list[Touch] = field(default_factory=list)
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.state: dict[str, _File] = {}
+        self.bases: dict[str, _Base] = {}
+        self.gone: dict[str, str] = {}  # path -> which patch removed it
+        self.touches: list[Touch] = []
 
     def label(self, patch: int) -> str:
         return f"{patch}/{self.total}"
@@ -272,7 +288,7 @@ class _Replayer:
             target = _File(None, fd.new_mode or DEFAULT_MODE, None)
         elif fd.status == "copied":
             src = self.lookup(patch, fd)
-            target = dataclasses.replace(src, items=list(src.items), widths=list(src.widths))
+            target = src.copy()
         else:
             target = self.lookup(patch, fd)
             del self.state[fd.old_path]
@@ -348,14 +364,14 @@ class _Replayer:
             raise ReplayError(f"{where}: line {hl.old_no} reads {hl.text!r}, but {shown}")
 
 
-@dataclass(eq=False, repr=False)
 class _HunkPlacer:
     """Places one file diff's hunks on the file's current state, in one pass."""
 
-    replayer: _Replayer
-    patch: int
-    fd: FileDiff
-    target: _File
+    def __init__(self, replayer: _Replayer, patch: int, fd: FileDiff, target: _File) -> None:
+        self.replayer = replayer
+        self.patch = patch
+        self.fd = fd
+        self.target = target
 
     def place(self) -> None:
         for h in self.fd.hunks:  # first make every position the hunks name explicit
@@ -400,7 +416,6 @@ class _HunkPlacer:
 # --- writing the base and tip trees ----------------------------------------------------
 
 
-@dataclass(eq=False, repr=False)
 class _Renderer:
     """Turns the replayed state into file contents.
 
@@ -412,10 +427,11 @@ class _Renderer:
     file has lines we never saw (a heuristic: the real length is unknown).
     """
 
-    bases: Mapping[str, _Base]
-    state: Mapping[str, _File]
-    lengths: dict[str, int] = field(default_factory=dict)
-    bounds: dict[str, list[int]] = field(default_factory=dict)  # sorted stretch boundaries
+    def __init__(self, bases: Mapping[str, _Base], state: Mapping[str, _File]) -> None:
+        self.bases = bases
+        self.state = state
+        self.lengths: dict[str, int] = {}
+        self.bounds: dict[str, list[int]] = {}  # sorted stretch boundaries
 
     def trees(self) -> tuple[dict[str, FileContent], dict[str, FileContent]]:
         for path, base in self.bases.items():

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Final
 
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import Hunk as UnidiffHunk
@@ -45,25 +46,36 @@ _C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 3
 _DEV_NULL = "/dev/null"
 
 
-@dataclass(eq=False)  # a worker: told apart by identity
+# The two workers are plain classes, not dataclasses: nothing compares or prints them, and
+# dataclass would compile each one's __init__ from source on every start-up.
+
+
 class _HunkSpan:
     """Where one hunk lies in the text, what its header claims and what was found."""
 
-    header: int  # index of the @@ line
-    end: int  # index one past its last body line
-    claimed: tuple[int, int]
-    found: tuple[int, int]
-    truncated: bool  # the text ended before the header's counts were reached
+    def __init__(
+        self,
+        header: int,  # index of the @@ line
+        end: int,  # index one past its last body line
+        claimed: tuple[int, int],
+        found: tuple[int, int],
+        truncated: bool,  # the text ended before the header's counts were reached
+    ) -> None:
+        self.header = header
+        self.end = end
+        self.claimed = claimed
+        self.found = found
+        self.truncated = truncated
 
 
-@dataclass(eq=False)  # a worker: told apart by identity
 class _Block:
     """One file's part of the diff: its header lines, then its hunks."""
 
-    start: int
-    git: bool
-    header_end: int = -1  # index one past the header lines (first @@ or binary marker)
-    hunks: list[_HunkSpan] = field(default_factory=list)
+    def __init__(self, start: int, git: bool) -> None:
+        self.start = start
+        self.git = git
+        self.header_end = -1  # index one past the header lines (first @@ or binary marker)
+        self.hunks: list[_HunkSpan] = []
 
 
 def parse_diff(diff_text: str) -> ParsedDiff:
@@ -289,16 +301,27 @@ def _hunk(uh: UnidiffHunk, line_in_mail: int) -> Hunk:
     )
 
 
-@dataclass(frozen=True)
 class _HeaderInfo:
-    """What a file's `diff --git` header lines say: paths, status, blobs, similarity."""
+    """What a file's `diff --git` header lines say: paths, status, blobs, similarity.
 
-    path: str
-    old_path: str
-    status: FileStatus
-    old_blob: str | None
-    new_blob: str | None
-    similarity: int | None
+    Read once by its caller, never compared: a plain class (Final for frozen), as the
+    workers above."""
+
+    def __init__(
+        self,
+        path: str,
+        old_path: str,
+        status: FileStatus,
+        old_blob: str | None,
+        new_blob: str | None,
+        similarity: int | None,
+    ) -> None:
+        self.path: Final = path
+        self.old_path: Final = old_path
+        self.status: Final = status
+        self.old_blob: Final = old_blob
+        self.new_blob: Final = new_blob
+        self.similarity: Final = similarity
 
 
 def _read_header(header: Sequence[str], git: bool) -> _HeaderInfo:

@@ -37,7 +37,7 @@ from patchscope.ingest.trailers import (
 GIT_COVER_PLACEHOLDER = "*** SUBJECT HERE ***"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared, if ever, as the Sent it extends
 class _PatchMail(Sent):
     """A cover or patch mail with its body split as git am splits it."""
 

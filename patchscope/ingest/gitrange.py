@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from patchscope.errors import SourceError
+from patchscope.ingest import GIT_PREFIX
 
 if TYPE_CHECKING:
     import git
-
-PREFIX = "git:"
 
 # Settings a repository's or user's configuration could use to change what format-patch
 # writes; pinned to git's defaults (given as command-line config, which beats every file).
@@ -65,7 +64,7 @@ class GitRange:
 
     @property
     def spec(self) -> str:
-        return f"{PREFIX}{self.path}@{self.base}..{self.tip}"
+        return f"{GIT_PREFIX}{self.path}@{self.base}..{self.tip}"
 
 
 def parse_range(source: str) -> GitRange:
@@ -73,7 +72,7 @@ def parse_range(source: str) -> GitRange:
 
     A path may hold '@' and so may a revision (`@{u}`), so no single split is right.
     """
-    body = source.removeprefix(PREFIX)
+    body = source.removeprefix(GIT_PREFIX)
     left, dots, tip = body.rpartition("..")
     ats = [i for i, char in enumerate(left) if char == "@"]
     cut = next((i for i in ats if Path(left[:i]).is_dir()), ats[0] if ats else 0)

@@ -77,14 +77,15 @@ def latest_posting(postings: Sequence[Posting]) -> Posting:
     return max(postings, key=lambda p: (p.lead.mail.date if dated else "", p.position))
 
 
-@dataclass(eq=False)  # a worker: told apart by identity
 class _Growing:
-    """A posting while its members are gathered."""
+    """A posting while its members are gathered (a plain class: dataclass would compile its
+    __init__ from source on every start-up, and nothing compares or prints it)."""
 
-    members: list[tuple[int, Sent]]  # (archive position, mail)
-    numbers: set[int]  # 0 once it has a cover
-    extras: list[str]
-    index: int = 0
+    def __init__(self, index: int) -> None:
+        self.members: list[tuple[int, Sent]] = []  # (archive position, mail)
+        self.numbers: set[int] = set()  # 0 once it has a cover
+        self.extras: list[str] = []
+        self.index = index
 
     def takes(self, item: Sent) -> bool:
         """Whether the mail's N (0 for a cover) is still free here."""
@@ -117,7 +118,7 @@ def find_postings(sent: Sequence[Sent], every: Mapping[str, Mail]) -> list[Posti
             extra = False
         if at is None:
             at = len(growing)
-            growing.append(_Growing([], set(), [], at))
+            growing.append(_Growing(at))
             if parent is None:
                 unthreaded[group] = at
         where[mid] = at

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from patchscope import limits
 from patchscope.digest import sha256_hex
 from patchscope.errors import MailError, PatchscopeError, SourceError
-from patchscope.ingest import gitrange
+from patchscope.ingest import GIT_PREFIX
 from patchscope.ingest.mail import Mail, Person, read_mbox
 
 if TYPE_CHECKING:
@@ -36,9 +36,9 @@ class Loaded:
 def load(source: str, *, offline: bool = False) -> Loaded:
     """Read SOURCE as the first kind it can be: git range, directory, manifest, file, lore id.
 
-    The manifest and lore modules load only for a source that needs them: most runs
-    read a file."""
-    if source.startswith(gitrange.PREFIX):
+    The gitrange, manifest and lore modules load only for a source that needs them: most
+    runs read a file."""
+    if source.startswith(GIT_PREFIX):
         return _load_git(source)
     path = Path(source)
     if path.is_dir() or path.is_file():
@@ -56,6 +56,8 @@ def load(source: str, *, offline: bool = False) -> Loaded:
 
 
 def _load_git(source: str) -> Loaded:
+    from patchscope.ingest import gitrange
+
     spec = gitrange.parse_range(source)
     data = _within_limits(gitrange.format_patch(spec), spec.spec)
     return Loaded(tuple(read_mbox(data, spec.spec)), spec.spec, None, None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -40,15 +40,17 @@ _RFC_WORD = re.compile(r"rfc(-?v\d+)?", re.IGNORECASE)
 _RESEND_WORD = re.compile(r"resend", re.IGNORECASE)
 
 
-@dataclass(eq=False)  # a worker: told apart by identity
 class _Prefix:
-    """What the bracket words said so far, while the subject is being read."""
+    """What the bracket words said so far, while the subject is being read (a plain class:
+    dataclass would compile its __init__ from source on every start-up, and nothing
+    compares or prints it)."""
 
-    words: list[str]
-    version: int = 1
-    number: int | None = None
-    total: int | None = None
-    unreadable: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.version = 1
+        self.number: int | None = None
+        self.total: int | None = None
+        self.unreadable: list[str] = []
 
     def add(self, word: str) -> None:
         numbering = _NUMBERING.fullmatch(word)
@@ -84,7 +86,7 @@ def _count(digits: str) -> int | None:
 def parse_subject(raw: str) -> Subject:
     """Split a subject into its prefix words, version, N/M and title, in any order and case."""
     rest = " ".join(raw.split())
-    prefix = _Prefix(words=[])
+    prefix = _Prefix()
     is_reply = False
     while True:
         if match := _REPLY.match(rest):

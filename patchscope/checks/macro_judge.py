@@ -151,31 +151,26 @@ def _around(
 
 def _expression_at(tokens: tuple[str, ...], at: int) -> tuple[str, ...]:
     """The smallest enclosing bracket group's text, cut at statement punctuation around `at`."""
-    start, depth = at, 0
-    while start > 0:
-        token = tokens[start - 1]
-        if token in _CLOSERS:
+    return tokens[_edge(tokens, at, -1) : _edge(tokens, at, 1)]
+
+
+def _edge(tokens: tuple[str, ...], at: int, step: int) -> int:
+    """Where the expression around `at` ends going `step` (-1: its start, 1: past its end)."""
+    deeper, shallower = (_CLOSERS, _OPENERS) if step < 0 else (_OPENERS, _CLOSERS)
+    ahead = min(step, 0)  # going back, the token looked at is the one before the edge
+    edge, depth = at, 0
+    while 0 <= edge + ahead < len(tokens):
+        token = tokens[edge + ahead]
+        if token in deeper:
             depth += 1
-        elif token in _OPENERS:
+        elif token in shallower:
             if depth == 0:
                 break
             depth -= 1
         elif depth == 0 and token in _STOPS:
             break
-        start -= 1
-    end, depth = at, 0
-    while end < len(tokens):
-        token = tokens[end]
-        if token in _OPENERS:
-            depth += 1
-        elif token in _CLOSERS:
-            if depth == 0:
-                break
-            depth -= 1
-        elif depth == 0 and token in _STOPS:
-            break
-        end += 1
-    return tokens[start:end]
+        edge += step
+    return edge
 
 
 def _flat(expr: Expr) -> object:

@@ -9,13 +9,12 @@ from collections.abc import Iterator
 from patchscope.checks import kernel_facts
 from patchscope.checks.cexpr import is_identifier
 from patchscope.checks.claim_mismatch import NOT_PROVED, PROVED, RULE, SEVERITY
-from patchscope.checks.hunkcode import Token, is_c, side
+from patchscope.checks.hunkcode import Token, images, is_c
 from patchscope.checks.knowledge import Knowledge, knowledge
 from patchscope.checks.nfc import Comparison, compare_patch, conversions, pairs_text
 from patchscope.checks.verdict import Budget
 from patchscope.code.model import PatchFacts, SeriesFacts
 from patchscope.code.tree import TreeFacts
-from patchscope.diff.model import FileDiff, Hunk
 from patchscope.findings import Finding
 from patchscope.ingest.series import Patch
 
@@ -48,8 +47,9 @@ def judge(
             known = knowledge(facts, tree)
         pf = by_number[patch.number]
         hunks = [(fd, h) for fd in patch.files if is_c(fd) for h in fd.hunks]
-        mapping, odds = _renames(hunks)
-        compared = compare_patch(hunks, known[patch.number], mapping, budget)
+        shown = images(hunks)
+        mapping, odds = _renames(shown)
+        compared = compare_patch(hunks, shown, known[patch.number], mapping, budget)
         compared += conversions(pf, known[patch.number], budget)
         findings.extend(_judge(patch.number, said, compared, _unexplained(odds, compared, pf)))
     return findings
@@ -164,7 +164,7 @@ def _unexplained(odds: list[Token], compared: list[Comparison], pf: PatchFacts) 
     return next((t for t in odds if (t.sign, t.file, t.line) not in covered), None)
 
 
-def _renames(hunks: list[tuple[FileDiff, Hunk]]) -> tuple[dict[str, str], list[Token]]:
+def _renames(shown: list[tuple[list[Token], list[Token]]]) -> tuple[dict[str, str], list[Token]]:
     """Old -> new identifier pairs from the changed lines, and per hunk the first change
     that is no rename.
 
@@ -173,11 +173,10 @@ def _renames(hunks: list[tuple[FileDiff, Hunk]]) -> tuple[dict[str, str], list[T
     rename only when the old name is gone from the post-images: `f(count)` ->
     `f(limit)` with `count` still in use passes another variable, a new value.
     """
-    sides = {kind: [side(fd, hunk, kind) for fd, hunk in hunks] for kind in "-+"}
-    kept = {t.text for image in sides["+"] for t in image}
+    kept = {t.text for _, after in shown for t in after}
     mapping: dict[str, str] = {}
     odds: list[Token] = []
-    for before, after in zip(sides["-"], sides["+"], strict=True):
+    for before, after in shown:
         removed = [t for t in before if t.changed]
         added = [t for t in after if t.changed]
         for i, new in enumerate(added):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from patchscope.checks.cexpr import TYPES, is_identifier, scan
@@ -53,6 +53,11 @@ def side(fd: FileDiff, hunk: Hunk, kind: str) -> list[Token]:
         number = (hl.old_no if kind == "-" else hl.new_no) or 0
         tokens.append(Token(token, fd.path, number, hl.text.strip(), hl.kind, directive[at]))
     return tokens
+
+
+def images(hunks: Sequence[tuple[FileDiff, Hunk]]) -> list[tuple[list[Token], list[Token]]]:
+    """Each hunk's pre- and post-image as tokens, made once for every comparison that reads them."""
+    return [(side(fd, h, "-"), side(fd, h, "+")) for fd, h in hunks]
 
 
 # --- statements ---------------------------------------------------------------------------

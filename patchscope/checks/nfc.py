@@ -32,7 +32,7 @@ from patchscope.checks.cexpr import (
     unparse,
 )
 from patchscope.checks.expand import expand, macro_from_signature, parenthesised
-from patchscope.checks.hunkcode import CONDITIONS, Stmt, Token, side, statements
+from patchscope.checks.hunkcode import CONDITIONS, Stmt, Token, statements
 from patchscope.checks.knowledge import (
     Helper,
     Knowledge,
@@ -61,17 +61,18 @@ class Comparison:
 
 def compare_patch(
     hunks: Sequence[tuple[FileDiff, Hunk]],
+    images: Sequence[tuple[list[Token], list[Token]]],
     known: tuple[Knowledge, Knowledge],
     mapping: Mapping[str, str],
     budget: Budget,
 ) -> list[Comparison]:
-    """Every changed statement of the patch's C hunks with its counterpart, compared."""
+    """Every changed statement of the patch's C hunks with its counterpart, compared.
+
+    `images` are the hunks' token images (hunkcode.images), in the order of `hunks`.
+    """
     shown = [
-        (
-            list(statements(side(fd, h, "-"), h.section)),
-            list(statements(side(fd, h, "+"), h.section)),
-        )
-        for fd, h in hunks
+        (list(statements(before, h.section)), list(statements(after, h.section)))
+        for (_, h), (before, after) in zip(hunks, images, strict=True)
     ]
     per_hunk = [([s for s in b if s.changed], [s for s in a if s.changed]) for b, a in shown]
     before_k, after_k = known

@@ -127,7 +127,10 @@ def split_signature(signature: str, name: str) -> tuple[str, str]:
 def _balanced(text: str) -> str:
     depth = 0
     for i, ch in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
         if depth == 0:
             return text[: i + 1]
     return text

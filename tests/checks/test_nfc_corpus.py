@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from patchscope.checks import claim_judge, claim_mismatch
-from patchscope.checks.hunkcode import is_c
+from patchscope.checks.hunkcode import images, is_c
 from patchscope.checks.knowledge import knowledge
 from patchscope.checks.nfc import compare_patch
 from patchscope.checks.verdict import Budget
@@ -82,7 +82,8 @@ def test_every_corpus_patch_compares_without_an_error() -> None:
         for patch in series.patches:
             if patch.number in by_number:
                 hunks = [(fd, h) for fd in patch.files if is_c(fd) for h in fd.hunks]
-                mapping, _ = claim_judge._renames(hunks)
-                found = compare_patch(hunks, known[patch.number], mapping, Budget())
+                shown = images(hunks)
+                mapping, _ = claim_judge._renames(shown)
+                found = compare_patch(hunks, shown, known[patch.number], mapping, Budget())
                 outcomes |= {c.verdict.outcome for c in found}
     assert outcomes <= {"proved", "refuted", "not proved"} and "proved" in outcomes

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from patchscope.checks.cexpr import TYPES, is_identifier, scan
+from patchscope.code.fragments import is_c_file
 from patchscope.diff.model import FileDiff, Hunk
 
 
@@ -31,7 +32,7 @@ class Token:
 
 
 def is_c(fd: FileDiff) -> bool:
-    return fd.path.endswith((".c", ".h")) and not fd.binary
+    return is_c_file(fd.path) and not fd.binary
 
 
 def side(fd: FileDiff, hunk: Hunk, kind: str) -> list[Token]:

@@ -32,6 +32,7 @@ from patchscope.checks.cexpr import (
 )
 from patchscope.checks.expand import Macro, expand, macro_from_signature
 from patchscope.checks.hunkcode import DECL_WORDS
+from patchscope.code.fragments import is_c_file
 from patchscope.code.model import Definition, Image, SeriesFacts
 from patchscope.code.tree import TreeFacts
 
@@ -259,7 +260,7 @@ def knowledge(facts: SeriesFacts, tree: TreeFacts | None) -> dict[int, tuple[Kno
         after.learn(pf.after)
         for know, stage in ((before, texts.get(previous)), (after, texts.get(pf.number))):
             for ft in () if stage is None else stage.files:
-                if ft.text is not None and ft.path.endswith((".c", ".h")):
+                if ft.text is not None and is_c_file(ft.path):
                     know.learn_text(ft.text)
         out[pf.number] = (before, after)
         known = after

@@ -23,9 +23,9 @@ from patchscope.code.cparse import (
     parse,
     parse_alone,
 )
+from patchscope.code.fragments import is_c_file
 from patchscope.code.model import SeriesFacts
 from patchscope.code.tree import (
-    SOURCE_SUFFIXES,
     GrepHit,
     matching_lines,
     split_lines,
@@ -129,7 +129,7 @@ def _grep_text(names: tuple[str, ...], texts: dict[str, str | None]) -> Iterator
     """The same search as Tree.grep, over the texts the series leaves."""
     pattern = words_pattern(names)
     for file, text in texts.items():
-        if text is not None and file.endswith(SOURCE_SUFFIXES):
+        if text is not None and is_c_file(file):
             yield from matching_lines(file, text, pattern)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from tree_sitter import Node, Tree
 
 from patchscope.code.cparse import function_name, node_text, parse, parse_edited
+from patchscope.code.fragments import is_c_file
 from patchscope.code.place import Placement
 
 # Where function definitions may sit: the file's top level and preprocessor blocks.
@@ -64,7 +65,7 @@ def _definitions(placement: Placement) -> dict[str, list[Definition]]:
     after: dict[str, tuple[str, Tree]] = {}  # by path: the text of the stage after, parsed
     for stage in reversed(placement.stages):
         for file in stage.files:
-            if file.text is None or not file.path.endswith((".c", ".h")):
+            if file.text is None or not is_c_file(file.path):
                 continue
             if file.path in after and after[file.path][0] == file.text:
                 continue

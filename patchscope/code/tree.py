@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from patchscope.code.fragments import C_SUFFIXES, is_c_file
 from patchscope.code.model import SeriesFacts
 from patchscope.errors import SourceError
 from patchscope.findings import Finding, sort_findings
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
     from patchscope.code.maintainers import FileSections
     from patchscope.code.place import Placement
     from patchscope.code.spans import Span
-
-# Both kinds of tree search only C sources and headers, so they give the same answers.
-SOURCE_SUFFIXES = (".c", ".h")
 
 
 @dataclass(frozen=True)
@@ -174,7 +172,7 @@ class DirTree(Tree):
     def _sources(self) -> dict[str, str]:
         """Each C source or header (the only files searched) with its stamp."""
         if self._stamped is None:
-            self._stamped = self._walk(SOURCE_SUFFIXES)
+            self._stamped = self._walk(C_SUFFIXES)
         return self._stamped
 
     def _walk(self, suffixes: tuple[str, ...]) -> dict[str, str]:
@@ -260,7 +258,7 @@ class GitTree(Tree):
                 *_each("-e", words),
                 rev,
                 "--",
-                *(where or [f"*{suffix}" for suffix in SOURCE_SUFFIXES]),
+                *(where or [f"*{suffix}" for suffix in C_SUFFIXES]),
                 strip_newline_in_stdout=False,
             )
         except git.GitCommandError as exc:
@@ -278,7 +276,7 @@ class GitTree(Tree):
         for record in listing.split("\0"):
             about, _, path = record.partition("\t")
             fields = about.split(" ")  # mode, type, object id
-            if len(fields) == 3 and fields[1] == "blob" and path.endswith(SOURCE_SUFFIXES):
+            if len(fields) == 3 and fields[1] == "blob" and is_c_file(path):
                 found[path] = fields[2]
         return found
 
